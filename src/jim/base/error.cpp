@@ -1,0 +1,52 @@
+#include "jim/base/error.hpp"
+
+#include <array>
+#include <string>
+
+namespace jim {
+namespace {
+
+// The single mapping table (CONVENTIONS: "one table maps each error"). Order follows Errc.
+constexpr std::array<ErrorInfo, 17> kErrors{{
+    {Errc::ok, "ok", 10000, 1000, 200},
+    {Errc::bad_version, "bad_version", 10013, 1002, 400},
+    {Errc::unknown_command, "unknown_command", 10014, 1002, 400},
+    {Errc::bad_length, "bad_length", 10013, 1002, 400},
+    {Errc::body_too_large, "body_too_large", 10002, 1009, 413},
+    {Errc::head_too_large, "head_too_large", 0, 1009, 431},
+    {Errc::bad_http_head, "bad_http_head", 0, 1002, 400},
+    {Errc::tls_unavailable, "tls_unavailable", 0, 1002, 400},
+    {Errc::bad_json, "bad_json", 10002, 1007, 400},
+    {Errc::missing_field, "missing_field", 10002, 1008, 400},
+    {Errc::bad_chat_type, "bad_chat_type", 10002, 1008, 400},
+    {Errc::not_logged_in, "not_logged_in", 10010, 1008, 401},
+    {Errc::impersonation, "impersonation", 10010, 1008, 403},
+    {Errc::login_failed, "login_failed", 10008, 1008, 401},
+    {Errc::no_handler, "no_handler", 10017, 1003, 404},
+    {Errc::forbidden, "forbidden", 10010, 1008, 403},
+    {Errc::unsupported, "unsupported", 10017, 1003, 501},
+}};
+
+static_assert(kErrors.back().errc == Errc::unsupported, "kErrors must follow Errc order");
+
+class Category final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "jim"; }
+    std::string message(int ev) const override {
+        return std::string(error_info(static_cast<Errc>(ev)).name);
+    }
+};
+
+}  // namespace
+
+const boost::system::error_category& jim_category() noexcept {
+    static const Category category;
+    return category;
+}
+
+const ErrorInfo& error_info(Errc e) noexcept {
+    auto i = static_cast<std::size_t>(e);
+    return i < kErrors.size() ? kErrors[i] : kErrors[0];
+}
+
+}  // namespace jim

@@ -1,0 +1,61 @@
+#pragma once
+// Domain errors of jim and the one table that maps each to what every protocol says about it.
+//
+// Fallible calls return boost::system::result<T> carrying a jim::Errc; untrusted input never throws.
+// Thread: any (everything here is immutable).
+
+#include <boost/system/error_code.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+namespace jim {
+
+enum class Errc : std::uint8_t {
+    ok = 0,
+    // Framing (codec) errors: the connection is closed.
+    bad_version,      // TCP frame whose first byte is not 0x01
+    unknown_command,  // TCP command byte outside the known range
+    bad_length,       // negative TCP body length
+    body_too_large,   // declared body length above limits.max_body_bytes
+    head_too_large,   // HTTP request head above limits.max_http_head_bytes
+    bad_http_head,    // first bytes are neither TCP nor an HTTP request line
+    tls_unavailable,  // TLS ClientHello while TLS is not configured
+    // Command errors: answered with a status, the connection stays open.
+    bad_json,        // body is not a JSON object
+    missing_field,   // a required member is absent or empty
+    bad_chat_type,   // chatType not 1 or 2
+    not_logged_in,   // command needs a logged-in session
+    impersonation,   // "from" differs from the session's user
+    login_failed,    // authenticator refused the credentials
+    no_handler,      // a known command code without a handler
+    forbidden,       // the session may not act on that user or group
+    unsupported,     // a feature this build does not offer yet
+};
+
+const boost::system::error_category& jim_category() noexcept;
+
+inline boost::system::error_code make_error_code(Errc e) noexcept {
+    return {static_cast<int>(e), jim_category()};
+}
+
+template <class T>
+using Result = boost::system::result<T>;
+
+// How each error is reported per protocol. status = J-IM ImStatus code (0: none, close silently),
+// ws_close = RFC 6455 close code, http = HTTP status.
+struct ErrorInfo {
+    Errc errc;
+    std::string_view name;  // stable, used as close reason and metric label
+    int status;
+    std::uint16_t ws_close;
+    std::uint16_t http;
+};
+
+const ErrorInfo& error_info(Errc e) noexcept;
+
+}  // namespace jim
+
+template <>
+struct boost::system::is_error_code_enum<jim::Errc> : std::true_type {};

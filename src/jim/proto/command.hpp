@@ -1,0 +1,56 @@
+#pragma once
+// J-IM command codes (spec §5.1). The same code travels as the TCP command byte, the WS/JSON
+// member "cmd" in requests and the member "command" in server messages.
+
+#include <cstdint>
+
+namespace jim::proto {
+
+enum class Command : std::uint8_t {
+    unknown = 0,
+    handshake_req = 1,
+    handshake_resp = 2,
+    auth_req = 3,
+    auth_resp = 4,
+    login_req = 5,
+    login_resp = 6,
+    join_group_req = 7,
+    join_group_resp = 8,
+    join_group_notify = 9,
+    exit_group_notify = 10,
+    chat_req = 11,
+    chat_resp = 12,
+    heartbeat_req = 13,
+    close_req = 14,
+    cancel_msg_req = 15,
+    cancel_msg_resp = 16,
+    get_user_req = 17,
+    get_user_resp = 18,
+    get_message_req = 19,
+    get_message_resp = 20,
+};
+
+// Highest command code a client may send; the TCP decoder closes on anything above.
+inline constexpr std::uint8_t kMaxCommand = 20;
+
+constexpr std::uint8_t code(Command c) noexcept { return static_cast<std::uint8_t>(c); }
+
+// The command a reply to `request` carries (J-IM pairs requests with request+1, except
+// heartbeat and close, which answer with their own code).
+constexpr Command reply_command(Command request) noexcept {
+    switch (request) {
+        case Command::heartbeat_req:
+        case Command::close_req: return request;
+        case Command::handshake_req:
+        case Command::auth_req:
+        case Command::login_req:
+        case Command::join_group_req:
+        case Command::chat_req:
+        case Command::cancel_msg_req:
+        case Command::get_user_req:
+        case Command::get_message_req: return static_cast<Command>(code(request) + 1);
+        default: return Command::unknown;
+    }
+}
+
+}  // namespace jim::proto

@@ -1,0 +1,64 @@
+#include "jim/proto/json_util.hpp"
+
+#include <charconv>
+
+namespace jim::proto {
+
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (u < 0x20) {
+                    out += "\\u00";
+                    out.push_back(kHex[u >> 4]);
+                    out.push_back(kHex[u & 0xF]);
+                } else {
+                    out.push_back(c);
+                }
+        }
+    }
+    out.push_back('"');
+}
+
+std::optional<std::string_view> get_string(const boost::json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || !v->is_string()) return std::nullopt;
+    const auto& s = v->get_string();
+    return std::string_view(s.data(), s.size());
+}
+
+std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->is_int64()) return v->get_int64();
+    if (v->is_uint64()) {
+        const auto u = v->get_uint64();
+        if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+        return static_cast<std::int64_t>(u);
+    }
+    if (v->is_double()) {
+        const double d = v->get_double();
+        const auto i = static_cast<std::int64_t>(d);
+        if (static_cast<double>(i) == d && d > -9.0e18 && d < 9.0e18) return i;
+        return std::nullopt;
+    }
+    if (v->is_string()) {
+        const auto& s = v->get_string();
+        std::int64_t out = 0;
+        const auto* first = s.data();
+        const auto* last = s.data() + s.size();
+        auto [ptr, ec] = std::from_chars(first, last, out);
+        if (ec == std::errc() && ptr == last && first != last) return out;
+    }
+    return std::nullopt;
+}
+
+}  // namespace jim::proto

@@ -1,0 +1,24 @@
+#pragma once
+// Small helpers for reading untrusted JSON leniently (spec §2.6: numbers may arrive as strings,
+// as fastjson accepts) and for writing JSON text by hand on hot paths. Never throws on input.
+// Thread: any.
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jim::proto {
+
+// Appends `s` as a quoted JSON string.
+void append_json_string(std::string& out, std::string_view s);
+
+// The member as a string: JSON strings as is; numbers are not strings (nullopt).
+std::optional<std::string_view> get_string(const boost::json::object& o, std::string_view key);
+
+// The member as an integer: an integral JSON number, or a string holding one ("2").
+std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_view key);
+
+}  // namespace jim::proto

@@ -1,0 +1,52 @@
+#pragma once
+// The presence table: user id -> every live session of that user, on any worker and protocol.
+// "Online" means at least one live session (not J-IM's per-protocol flag, spec §11.3 #15).
+//
+// Sharded by hash of the user id, one mutex per shard (CONVENTIONS: centrifuge hub). A lock is
+// held only for the map operation, never while sending. Lock order: a thread holds at most one
+// shard lock at a time (no nesting), so there is no lock-order cycle.
+// Thread: any.
+
+#include <array>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "jim/router/session_ref.hpp"
+
+namespace jim::router {
+
+class Registry {
+public:
+    // Adds `ref` to `user`; returns the user's session count afterwards.
+    std::size_t add(std::string_view user, SessionRef ref);
+    // Removes `ref` from `user`; returns the user's remaining session count.
+    std::size_t remove(std::string_view user, SessionRef ref);
+    // Appends the user's sessions to `out`; returns how many were appended.
+    std::size_t lookup(std::string_view user, std::vector<SessionRef>& out) const;
+    bool online(std::string_view user) const;
+    std::size_t online_users() const;
+    std::vector<std::string> users() const;
+
+private:
+    static constexpr std::size_t kShards = 64;
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    struct Shard {
+        mutable std::mutex mu;
+        std::unordered_map<std::string, std::vector<SessionRef>, Hash, std::equal_to<>> users;
+    };
+    Shard& shard(std::string_view user) const noexcept {
+        return shards_[Hash{}(user) % kShards];
+    }
+    mutable std::array<Shard, kShards> shards_;
+};
+
+}  // namespace jim::router

@@ -1,0 +1,197 @@
+#include "jim/service/command_service.hpp"
+
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "jim/proto/chat.hpp"
+#include "jim/proto/command.hpp"
+#include "jim/proto/json_util.hpp"
+#include "jim/proto/status.hpp"
+
+namespace jim::service {
+
+using proto::Command;
+namespace status = proto::status;
+
+namespace {
+
+bool allowed_before_login(Command c) noexcept {
+    switch (c) {
+        case Command::handshake_req:
+        case Command::auth_req:
+        case Command::login_req:
+        case Command::heartbeat_req:
+        case Command::close_req: return true;
+        default: return false;
+    }
+}
+
+bool has_handler(Command c) noexcept {
+    switch (c) {
+        case Command::handshake_req:
+        case Command::auth_req:
+        case Command::login_req:
+        case Command::heartbeat_req:
+        case Command::close_req:
+        case Command::chat_req: return true;
+        default: return false;
+    }
+}
+
+// Parses an object body; an empty body counts as {} (J-IM clients send bodiless commands).
+bool parse_object(std::string_view body, boost::json::value& out) {
+    if (body.empty()) {
+        out = boost::json::object();
+        return true;
+    }
+    boost::system::error_code ec;
+    out = boost::json::parse(body, ec);
+    return !ec && out.is_object();
+}
+
+}  // namespace
+
+void CommandService::reply(Peer& peer, std::uint8_t command, std::string_view json) {
+    peer.send(command, SharedBytes::copy_of(json));
+}
+
+void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command,
+                            std::string_view body) {
+    const auto cmd = static_cast<Command>(command);
+    if (!has_handler(cmd)) {
+        reply(peer, proto::code(Command::unknown),
+              proto::status_reply(Command::unknown, status::kUnknownCmd));
+        return;
+    }
+    if (peer.user().empty() && !allowed_before_login(cmd)) {
+        const Command answer = proto::reply_command(cmd);
+        reply(peer, proto::code(answer),
+              proto::status_reply(answer, status::kAuthFailed, "login required"));
+        return;
+    }
+    switch (cmd) {
+        case Command::handshake_req:
+            reply(peer, proto::code(Command::handshake_resp), proto::handshake_reply());
+            break;
+        case Command::heartbeat_req:
+            reply(peer, proto::code(Command::heartbeat_req), proto::heartbeat_reply());
+            break;
+        case Command::auth_req: on_auth(peer, body); break;
+        case Command::login_req: on_login(peer, body); break;
+        case Command::close_req: on_close(peer, body); break;
+        case Command::chat_req: on_chat(peer, ctx, body); break;
+        default: break;  // unreachable: has_handler() above
+    }
+}
+
+// cmd 3: J-IM's auth verifies nothing; it echoes the request with "authKey" appended to the
+// token (spec §6.2). Kept for wire compatibility; real authentication is login (cmd 5).
+void CommandService::on_auth(Peer& peer, std::string_view body) {
+    boost::json::value v;
+    if (!parse_object(body, v)) {
+        reply(peer, proto::code(Command::auth_resp),
+              proto::status_reply(Command::auth_resp, status::kAuthFailed, "body is not JSON"));
+        return;
+    }
+    auto& o = v.get_object();
+    o.erase("cmd");
+    const auto token = proto::get_string(o, "token");
+    o["token"] = std::string(token.value_or("")) + "authKey";
+    reply(peer, proto::code(Command::auth_resp),
+          proto::status_reply(Command::auth_resp, status::kAuthOk, {}, boost::json::serialize(o)));
+}
+
+// cmd 5 (spec §6.3). A refused login is answered with 10008 and the connection is closed, as in
+// J-IM; a malformed body is refused the same way.
+void CommandService::on_login(Peer& peer, std::string_view body) {
+    auth::Credentials creds;
+    boost::json::value v;
+    std::string reason;
+    if (parse_object(body, v)) {
+        const auto& o = v.get_object();
+        creds.user_id.assign(proto::get_string(o, "userId").value_or(""));
+        const auto password = proto::get_string(o, "password");
+        creds.has_password = password.has_value();
+        creds.password.assign(password.value_or(""));
+        creds.token.assign(proto::get_string(o, "token").value_or(""));
+    } else {
+        reason = "body is not JSON";
+    }
+    auth::AuthResult result;
+    if (reason.empty()) {
+        result = auth_.authenticate(creds);
+        reason = result.reason;
+    }
+    if (!reason.empty() || result.error != Errc::ok) {
+        reply(peer, proto::code(Command::login_resp),
+              proto::status_reply(Command::login_resp, status::kLoginFailed, reason));
+        peer.close(Errc::login_failed);
+        return;
+    }
+    peer.bind_user(result.user);
+    reply(peer, proto::code(Command::login_resp),
+          proto::login_ok_reply(result.user, peer.terminal()));
+}
+
+// cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never
+// another user's (§11.1 #1).
+void CommandService::on_close(Peer& peer, std::string_view body) {
+    boost::json::value v;
+    const auto close_reply = [&](int code, std::string_view why = {}) {
+        reply(peer, proto::code(Command::close_req),
+              proto::status_reply(Command::close_req, code, why));
+    };
+    if (!parse_object(body, v)) {
+        close_reply(status::kInvalidVerification, "body is not JSON");
+        return;
+    }
+    const auto target = proto::get_string(v.get_object(), "userId");
+    if (!target || target->empty()) {
+        close_reply(status::kCloseOk);
+        peer.close(Errc::ok);
+        return;
+    }
+    if (*target != peer.user()) {
+        close_reply(status::kInvalidVerification, "a session may only close its own user");
+        return;
+    }
+    close_reply(status::kCloseOk);
+    peer.close(Errc::ok);
+    delivery_.close_user(*target, Errc::ok);
+}
+
+// cmd 11 (spec §6.6). Private chat goes to every session of the receiver and to the sender's
+// other sessions (multi-device sync). The ack says 10000 when at least one receiver session got
+// it and 10001 when the receiver is offline.
+void CommandService::on_chat(Peer& peer, WorkerContext& ctx, std::string_view body) {
+    const std::int64_t now = clock_.now_ms();
+    const auto id = ctx.ids.next(now);
+    proto::PreparedChat chat;
+    const Errc e = proto::prepare_chat(body, peer.user(), proto::MessageIdGenerator::view(id), now,
+                                       chat);
+    if (e == Errc::ok && chat.type == proto::ChatType::group) {
+        reply(peer, proto::code(Command::chat_resp),
+              proto::status_reply(Command::chat_resp, status::kSendFailed,
+                                  "group chat is not available in this release"));
+        return;
+    }
+    if (e != Errc::ok) {
+        reply(peer, proto::code(Command::chat_resp),
+              proto::status_reply(Command::chat_resp, error_info(e).status, chat.reason));
+        return;
+    }
+    const SharedBytes push = SharedBytes::copy_of(proto::chat_push(chat.body));
+    const auto chat_code = proto::code(Command::chat_req);
+    std::size_t reached = delivery_.send_to_user(chat.to, chat_code, push, peer.ref());
+    if (chat.to != peer.user()) {
+        delivery_.send_to_user(peer.user(), chat_code, push, peer.ref());
+    } else {
+        reached = 1;  // a note to self counts as delivered to the sending session
+    }
+    reply(peer, proto::code(Command::chat_resp),
+          proto::chat_ack(reached > 0 ? status::kOk : status::kOffline,
+                          proto::MessageIdGenerator::view(id), now));
+}
+
+}  // namespace jim::service

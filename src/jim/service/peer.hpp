@@ -1,0 +1,45 @@
+#pragma once
+// What a command handler sees of the session a command came from, and how it reaches other
+// sessions. Both are implemented by the network layer; tests implement them with fakes.
+
+#include <cstdint>
+#include <string_view>
+
+#include "jim/base/error.hpp"
+#include "jim/base/shared_bytes.hpp"
+#include "jim/proto/replies.hpp"
+#include "jim/router/session_ref.hpp"
+
+namespace jim::service {
+
+// One connection's view for handlers. Thread: owning worker only.
+class Peer {
+public:
+    virtual ~Peer() = default;
+    virtual router::SessionRef ref() const noexcept = 0;
+    // The logged-in user id, empty before login.
+    virtual std::string_view user() const noexcept = 0;
+    // "tcp" or "ws" (J-IM's User.terminal).
+    virtual std::string_view terminal() const noexcept = 0;
+    // Queues a server message; it goes out at the end of this loop pass (corked).
+    virtual void send(std::uint8_t command, SharedBytes body) = 0;
+    // Binds the session to `user` (rebinding if it was logged in as someone else) and makes it
+    // reachable through Delivery.
+    virtual void bind_user(const proto::User& user) = 0;
+    // Closes after what is queued has been written. Idempotent.
+    virtual void close(Errc reason) = 0;
+};
+
+// Reaching sessions by user id, wherever they live. Thread: any worker.
+class Delivery {
+public:
+    virtual ~Delivery() = default;
+    // Queues `body` for every session of `user` except `exclude`; returns how many sessions
+    // it was queued for (0 = the user has no other live session).
+    virtual std::size_t send_to_user(std::string_view user, std::uint8_t command,
+                                     const SharedBytes& body, router::SessionRef exclude) = 0;
+    // Closes every session of `user` (after flushing what is queued); returns how many.
+    virtual std::size_t close_user(std::string_view user, Errc reason) = 0;
+};
+
+}  // namespace jim::service
