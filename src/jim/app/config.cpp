@@ -1,0 +1,346 @@
+#include "jim/app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace jim::app {
+namespace {
+
+// A key's validation and storage, both in one place so the file, the overrides and config_keys()
+// can never disagree about what a key accepts.
+struct KeyDesc {
+    std::string key;  // "section.key"
+    std::string doc;
+    std::string type;
+    // Validates `node`; on success stores it in the Config and returns "", otherwise returns why
+    // (without the key) and leaves the Config unchanged.
+    std::function<std::string(const toml::node&, Config&)> set;
+    // The key's current value rendered as TOML; applied to Config{} it yields the default.
+    std::function<std::string(const Config&)> get;
+};
+
+constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
+// Values quoted back in messages are cut here so a stray table cannot flood the log.
+constexpr std::size_t kMaxShown = 60;
+
+// Double-quoted, single-line TOML: the form the example file and messages use.
+std::string render(const toml::node& node) {
+    std::ostringstream os;
+    os << toml::toml_formatter{node, toml::format_flags::allow_unicode_strings};
+    std::string text = os.str();
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    if (text.size() > kMaxShown) {
+        text.resize(kMaxShown);
+        text += "...";
+    }
+    return text;
+}
+
+std::string must_be(std::string_view expected, const toml::node& got) {
+    return "must be " + std::string(expected) + " (got " + render(got) + ")";
+}
+
+// `field` is a generic lambda `[](auto& c) -> auto& { return c.section.key; }`, so one accessor
+// serves both the setter (Config&) and the getter (const Config&).
+template <class Field>
+using FieldType = std::remove_cvref_t<std::invoke_result_t<Field, Config&>>;
+
+template <class Field>
+KeyDesc integer_key(std::string key, std::string doc, Field field, std::int64_t lo,
+                    std::int64_t hi) {
+    using T = FieldType<Field>;
+    assert(std::in_range<T>(lo) && std::in_range<T>(hi) && lo <= hi);
+    std::string expected = "an integer " + std::to_string(lo);
+    expected += hi == kNoMax ? " or more" : ".." + std::to_string(hi);
+    return {std::move(key), std::move(doc), "integer",
+            [=](const toml::node& node, Config& cfg) -> std::string {
+                const auto* v = node.as_integer();
+                if (v == nullptr || v->get() < lo || v->get() > hi) {
+                    return must_be(expected, node);
+                }
+                field(cfg) = static_cast<T>(v->get());
+                return {};
+            },
+            [=](const Config& cfg) {
+                return render(toml::value<std::int64_t>{static_cast<std::int64_t>(field(cfg))});
+            }};
+}
+
+// `allowed` empty: any string that is non-empty, or also empty when `may_be_empty`.
+template <class Field>
+KeyDesc string_key(std::string key, std::string doc, Field field, bool may_be_empty,
+                   std::initializer_list<std::string_view> allowed = {}) {
+    std::string expected = may_be_empty ? "a string" : "a non-empty string";
+    std::vector<std::string> choices(allowed.begin(), allowed.end());
+    if (!choices.empty()) {
+        expected = "one of ";
+        std::string_view sep;
+        for (const std::string& c : choices) {
+            expected += sep;
+            expected += c;
+            sep = ", ";
+        }
+    }
+    return {std::move(key), std::move(doc), "string",
+            [=](const toml::node& node, Config& cfg) -> std::string {
+                const auto* v = node.as_string();
+                const bool ok = v != nullptr && (may_be_empty || !v->get().empty()) &&
+                                (choices.empty() || std::find(choices.begin(), choices.end(),
+                                                              v->get()) != choices.end());
+                if (!ok) {
+                    return must_be(expected, node);
+                }
+                field(cfg) = v->get();
+                return {};
+            },
+            [=](const Config& cfg) { return render(toml::value<std::string>{field(cfg)}); }};
+}
+
+template <class Field>
+KeyDesc string_list_key(std::string key, std::string doc, Field field) {
+    return {std::move(key), std::move(doc), "array of strings",
+            [=](const toml::node& node, Config& cfg) -> std::string {
+                const auto* arr = node.as_array();
+                std::vector<std::string> values;
+                if (arr != nullptr) {
+                    for (const toml::node& item : *arr) {
+                        const auto* s = item.as_string();
+                        if (s == nullptr || s->get().empty()) {
+                            arr = nullptr;
+                            break;
+                        }
+                        values.push_back(s->get());
+                    }
+                }
+                if (arr == nullptr) {
+                    return must_be("an array of non-empty strings", node);
+                }
+                field(cfg) = std::move(values);
+                return {};
+            },
+            [=](const Config& cfg) {
+                toml::array arr;
+                for (const std::string& s : field(cfg)) {
+                    arr.push_back(s);
+                }
+                return render(arr);
+            }};
+}
+
+std::vector<KeyDesc> make_key_table() {
+    std::vector<KeyDesc> t;
+    t.push_back(string_key(
+        "server.host", "Address to listen on; \"0.0.0.0\" means every IPv4 interface.",
+        [](auto& c) -> auto& { return c.server.host; }, false));
+    t.push_back(integer_key(
+        "server.port", "TCP port to listen on; 0 picks a free port (for tests).",
+        [](auto& c) -> auto& { return c.server.port; }, 0, 65535));
+    t.push_back(integer_key(
+        "server.workers", "Network worker threads, 0..256; 0 = one per CPU in the affinity mask.",
+        [](auto& c) -> auto& { return c.server.workers; }, 0, 256));
+    t.push_back(string_key(
+        "server.data_dir", "Directory where the server keeps its persistent data.",
+        [](auto& c) -> auto& { return c.server.data_dir; }, false));
+    t.push_back(integer_key(
+        "server.heartbeat_timeout_ms",
+        "Close a connection that has sent nothing for this many milliseconds; 0 disables.",
+        [](auto& c) -> auto& { return c.server.heartbeat_timeout_ms; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "server.shutdown_timeout_ms",
+        "Upper bound in milliseconds for a clean shutdown; past it the process exits anyway.",
+        [](auto& c) -> auto& { return c.server.shutdown_timeout_ms; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "limits.max_body_bytes",
+        "Largest accepted message body in bytes, 1..1073741824; more closes the connection.",
+        [](auto& c) -> auto& { return c.limits.max_body_bytes; }, 1, std::int64_t{1} << 30));
+    t.push_back(integer_key(
+        "limits.max_http_head_bytes",
+        "Largest accepted HTTP request head (also the WebSocket handshake), 1024..1048576 bytes.",
+        [](auto& c) -> auto& { return c.limits.max_http_head_bytes; }, 1024, 1048576));
+    t.push_back(integer_key(
+        "limits.login_timeout_ms",
+        "Close a connection that has not logged in after this many milliseconds; 0 disables.",
+        [](auto& c) -> auto& { return c.limits.login_timeout_ms; }, 0, kNoMax));
+    t.push_back(string_key(
+        "auth.mode",
+        "How logins are checked: \"open\" accepts anyone (development only), \"static\" uses "
+        "users_file.",
+        [](auto& c) -> auto& { return c.auth.mode; }, false, {"open", "static"}));
+    t.push_back(string_key(
+        "auth.users_file", "File listing the users for auth.mode = \"static\"; required there.",
+        [](auto& c) -> auto& { return c.auth.users_file; }, true));
+    t.push_back(string_list_key(
+        "auth.default_groups",
+        "Groups every user joins on login, e.g. [\"100\"]; not used until group chat lands.",
+        [](auto& c) -> auto& { return c.auth.default_groups; }));
+    t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
+                           [](auto& c) -> auto& { return c.log.level; }, false,
+                           {"trace", "debug", "info", "warn", "error", "off"}));
+    return t;
+}
+
+const std::vector<KeyDesc>& key_table() {
+    static const std::vector<KeyDesc> table = make_key_table();
+    return table;
+}
+
+const KeyDesc* find_key(std::string_view key) {
+    const auto& table = key_table();
+    const auto it =
+        std::find_if(table.begin(), table.end(), [&](const KeyDesc& d) { return d.key == key; });
+    return it == table.end() ? nullptr : &*it;
+}
+
+bool is_section(std::string_view name) {
+    return std::any_of(key_table().begin(), key_table().end(), [&](const KeyDesc& d) {
+        return d.key.size() > name.size() && d.key.starts_with(name) && d.key[name.size()] == '.';
+    });
+}
+
+void apply_value(const std::string& key, const toml::node& node, Config& cfg,
+                 std::vector<std::string>& problems) {
+    const KeyDesc* desc = find_key(key);
+    if (desc == nullptr) {
+        problems.push_back(key + ": unknown key");
+        return;
+    }
+    if (std::string why = desc->set(node, cfg); !why.empty()) {
+        problems.push_back(key + ": " + why);
+    }
+}
+
+// The file is exactly two levels deep: [section] tables holding keys.
+void apply_table(const toml::table& root, Config& cfg, std::vector<std::string>& problems) {
+    for (auto&& [name, node] : root) {
+        const std::string section(name.str());
+        const auto* table = node.as_table();
+        if (table == nullptr || !is_section(section)) {
+            problems.push_back(section +
+                               (is_section(section) ? ": must be a table" : ": unknown key"));
+            continue;
+        }
+        for (auto&& [key, value] : *table) {
+            apply_value(section + "." + std::string(key.str()), value, cfg, problems);
+        }
+    }
+}
+
+void apply_file(const std::string& file, Config& cfg, std::vector<std::string>& problems) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        const int err = errno;
+        problems.push_back(file + ": cannot open: " + std::generic_category().message(err));
+        return;
+    }
+    const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (in.bad()) {
+        problems.push_back(file + ": read error");
+        return;
+    }
+    toml::table root;
+    try {
+        root = toml::parse(text, std::string_view(file));
+    } catch (const toml::parse_error& e) {
+        const auto& where = e.source().begin;
+        problems.push_back(file + ": parse error at line " + std::to_string(where.line) +
+                           ", column " + std::to_string(where.column) + ": " +
+                           std::string(e.description()));
+        return;
+    }
+    apply_table(root, cfg, problems);
+}
+
+std::string_view trim(std::string_view s) {
+    const auto first = s.find_first_not_of(" \t");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+void apply_override(const std::string& text, Config& cfg, std::vector<std::string>& problems) {
+    const auto eq = text.find('=');
+    const std::string key(trim(std::string_view(text).substr(0, eq)));
+    if (eq == std::string::npos || key.find('.') == std::string::npos) {
+        problems.push_back("override \"" + text + "\": expected section.key=value");
+        return;
+    }
+    const std::string value(trim(std::string_view(text).substr(eq + 1)));
+    // A value is TOML when it parses as exactly one TOML value; anything else (bare words,
+    // paths, empty text) is the literal string, which is what a shell user means.
+    try {
+        const toml::table parsed = toml::parse("v = " + value);
+        if (const toml::node* node = parsed.get("v"); node != nullptr && parsed.size() == 1) {
+            apply_value(key, *node, cfg, problems);
+            return;
+        }
+    } catch (const toml::parse_error&) {
+        // Not TOML: fall through to the string reading.
+    }
+    apply_value(key, toml::value<std::string>{value}, cfg, problems);
+}
+
+bool has_problem_for(const std::vector<std::string>& problems, std::size_t from,
+                     std::string_view key) {
+    return std::any_of(problems.begin() + static_cast<std::ptrdiff_t>(from), problems.end(),
+                       [&](const std::string& p) {
+                           return p.starts_with(key) && p.size() > key.size() &&
+                                  p[key.size()] == ':';
+                       });
+}
+
+// Rules that span keys run once all values are in, so their order in file and overrides
+// does not matter. A key already reported is not reported again.
+void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std::size_t from) {
+    if (cfg.auth.mode == "static" && cfg.auth.users_file.empty() &&
+        !has_problem_for(problems, from, "auth.users_file")) {
+        problems.push_back("auth.users_file: required when auth.mode is \"static\"");
+    }
+}
+
+}  // namespace
+
+bool load_config(const std::string& file, const std::vector<std::string>& overrides, Config& out,
+                 std::vector<std::string>& problems) {
+    const std::size_t before = problems.size();
+    Config cfg;
+    if (!file.empty()) {
+        apply_file(file, cfg, problems);
+    }
+    for (const std::string& o : overrides) {
+        apply_override(o, cfg, problems);
+    }
+    check_cross_keys(cfg, problems, before);
+    if (problems.size() != before) {
+        return false;
+    }
+    out = std::move(cfg);
+    return true;
+}
+
+const std::vector<KeyInfo>& config_keys() {
+    static const std::vector<KeyInfo> keys = [] {
+        const Config defaults;
+        std::vector<KeyInfo> v;
+        for (const KeyDesc& d : key_table()) {
+            v.push_back({d.key, d.get(defaults), d.doc, d.type});
+        }
+        return v;
+    }();
+    return keys;
+}
+
+}  // namespace jim::app

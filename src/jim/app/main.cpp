@@ -1,0 +1,134 @@
+// jim-server: command line, configuration, start-up and signal handling.
+// Exceptions are allowed only here, at start-up (CONVENTIONS): each is reported with a clear
+// message and a non-zero exit code.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "jim/app/config.hpp"
+#include "jim/auth/authenticator.hpp"
+#include "jim/base/version.hpp"
+#include "jim/net/server.hpp"
+
+namespace {
+
+constexpr int kExitConfig = 2;
+constexpr int kExitStartup = 3;
+
+jim::net::ServerOptions server_options(const jim::app::Config& c) {
+    jim::net::ServerOptions o;
+    o.host = c.server.host;
+    o.port = c.server.port;
+    o.workers = c.server.workers;
+    o.heartbeat_timeout_ms = c.server.heartbeat_timeout_ms;
+    o.login_timeout_ms = c.limits.login_timeout_ms;
+    o.tcp.max_body = c.limits.max_body_bytes;
+    o.max_http_head = c.limits.max_http_head_bytes;
+    return o;
+}
+
+std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Config& c) {
+    if (c.auth.mode == "static") return jim::auth::make_static_authenticator(c.auth.users_file);
+    spdlog::warn("auth.mode = \"open\": any user id with any password may log in; "
+                 "use auth.mode = \"static\" (or later jwt/webhook) outside development");
+    return jim::auth::make_open_authenticator();
+}
+
+// Blocks until SIGINT or SIGTERM. The signals are blocked in every thread (workers inherit the
+// mask from main), so sigwait here is the only place they are seen.
+int wait_for_signal(const sigset_t& set) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+int hash_password(const std::string& user) {
+    if (!jim::auth::valid_user_id(user)) {
+        std::cerr << "hash-password: invalid user id\n";
+        return kExitConfig;
+    }
+    std::string password;
+    if (!std::getline(std::cin, password)) {
+        std::cerr << "hash-password: reads the password from the first line of standard input\n";
+        return kExitConfig;
+    }
+    std::cout << jim::auth::hash_password_line(user, password) << '\n';
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"jim-server: a J-IM compatible instant-messaging server"};
+    std::string config_file;
+    std::vector<std::string> sets;
+    int port = -1;
+    std::string data_dir;
+    app.add_option("--config", config_file, "TOML configuration file (see conf/jim.example.toml)");
+    app.add_option("--port", port, "Listening port (overrides server.port)")->check(CLI::Range(0, 65535));
+    app.add_option("--data-dir", data_dir, "Data directory (overrides server.data_dir)");
+    app.add_option("--set", sets, "Override any key: --set section.key=value (repeatable)");
+    app.set_version_flag("--version", std::string("jim-server ") + jim::kVersion);
+    std::string hash_user;
+    auto* hash_cmd = app.add_subcommand("hash-password",
+                                        "Print an auth.users_file line for USER; the password is "
+                                        "read from standard input");
+    hash_cmd->add_option("user", hash_user, "User id")->required();
+    CLI11_PARSE(app, argc, argv);
+
+    if (*hash_cmd) return hash_password(hash_user);
+
+    if (port >= 0) sets.push_back("server.port=" + std::to_string(port));
+    if (!data_dir.empty()) sets.push_back("server.data_dir=\"" + data_dir + "\"");
+    jim::app::Config config;
+    std::vector<std::string> problems;
+    if (!jim::app::load_config(config_file, sets, config, problems)) {
+        std::cerr << "jim-server: invalid configuration:\n";
+        for (const auto& p : problems) std::cerr << "  " << p << '\n';
+        return kExitConfig;
+    }
+
+    auto logger = spdlog::stderr_color_mt("jim");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::from_str(config.log.level));
+
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    try {
+        std::filesystem::create_directories(config.server.data_dir);
+        const auto auth = make_authenticator(config);
+        const jim::SystemClock clock;
+        jim::net::Server server(server_options(config), *auth, clock);
+        server.start();
+        // A machine-readable line for scripts and tests that start the server on port 0.
+        std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),
+                    static_cast<unsigned>(server.port()));
+        std::fflush(stdout);
+
+        const int sig = wait_for_signal(signals);
+        spdlog::info("signal {} received, shutting down", sig);
+        // A watchdog bounds the shutdown; it exits with the same status a clean stop would.
+        std::thread([ms = config.server.shutdown_timeout_ms] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+            std::fprintf(stderr, "jim-server: shutdown took longer than %lld ms, exiting\n",
+                         static_cast<long long>(ms));
+            std::_Exit(1);
+        }).detach();
+        server.stop();
+    } catch (const std::exception& e) {
+        spdlog::error("start-up failed: {}", e.what());
+        return kExitStartup;
+    }
+    return 0;
+}

@@ -7,7 +7,7 @@ namespace jim {
 namespace {
 
 // The single mapping table (CONVENTIONS: "one table maps each error"). Order follows Errc.
-constexpr std::array<ErrorInfo, 17> kErrors{{
+constexpr std::array<ErrorInfo, kErrcCount> kErrors{{
     {Errc::ok, "ok", 10000, 1000, 200},
     {Errc::bad_version, "bad_version", 10013, 1002, 400},
     {Errc::unknown_command, "unknown_command", 10014, 1002, 400},
@@ -25,9 +25,23 @@ constexpr std::array<ErrorInfo, 17> kErrors{{
     {Errc::no_handler, "no_handler", 10017, 1003, 404},
     {Errc::forbidden, "forbidden", 10010, 1008, 403},
     {Errc::unsupported, "unsupported", 10017, 1003, 501},
+    {Errc::peer_closed, "peer_closed", 0, 1000, 200},
+    {Errc::io_error, "io_error", 0, 1011, 500},
+    {Errc::login_timeout, "login_timeout", 0, 1008, 408},
+    {Errc::idle_timeout, "idle_timeout", 0, 1001, 408},
+    {Errc::slow_consumer, "slow_consumer", 0, 1008, 503},
+    {Errc::kicked, "kicked", 10021, 1000, 200},
+    {Errc::server_shutdown, "server_shutdown", 0, 1001, 503},
 }};
 
-static_assert(kErrors.back().errc == Errc::unsupported, "kErrors must follow Errc order");
+static_assert(kErrors.size() == kErrcCount, "kErrors must list every Errc");
+constexpr bool rows_follow_errc_order() {
+    for (std::size_t i = 0; i < kErrors.size(); ++i) {
+        if (static_cast<std::size_t>(kErrors[i].errc) != i) return false;
+    }
+    return true;
+}
+static_assert(rows_follow_errc_order(), "kErrors rows must follow Errc order");
 
 class Category final : public boost::system::error_category {
 public:

@@ -7,6 +7,7 @@
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -32,7 +33,17 @@ enum class Errc : std::uint8_t {
     no_handler,      // a known command code without a handler
     forbidden,       // the session may not act on that user or group
     unsupported,     // a feature this build does not offer yet
+    // Close reasons that are not protocol errors (counted by reason, never answered).
+    peer_closed,      // the peer closed or reset the connection
+    io_error,         // a socket error other than a reset
+    login_timeout,    // no successful login within limits.login_timeout_ms
+    idle_timeout,     // nothing received within server.heartbeat_timeout_ms
+    slow_consumer,    // the outbox grew past its hard cap
+    kicked,           // closed by the user's own close command on another session, or the API
+    server_shutdown,  // the server is stopping
 };
+
+inline constexpr std::size_t kErrcCount = static_cast<std::size_t>(Errc::server_shutdown) + 1;
 
 const boost::system::error_category& jim_category() noexcept;
 

@@ -1,0 +1,145 @@
+#include "jim/net/server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sched.h>
+
+#include <random>
+
+#include "jim/net/worker.hpp"
+
+namespace jim::net {
+
+namespace asio = boost::asio;
+
+int usable_cpus() noexcept {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+    return std::max(1, CPU_COUNT(&set));
+}
+
+Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock)
+    : options_(std::move(options)),
+      worker_count_(static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
+      service_(auth, *this, clock) {
+    std::random_device rd;
+    for (std::size_t i = 0; i < worker_count_; ++i) {
+        const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();
+        workers_.push_back(std::make_unique<Worker>(*this, static_cast<std::uint16_t>(i), seed));
+    }
+}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+    auto& io0 = workers_[0]->io();
+    acceptor_ = std::make_unique<Acceptor>(io0);
+    accept_retry_ = std::make_unique<asio::steady_timer>(io0);
+    const asio::ip::tcp::endpoint ep(asio::ip::make_address(options_.host), options_.port);
+    acceptor_->open(ep.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    acceptor_->bind(ep);
+    acceptor_->listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_->local_endpoint().port();
+    running_ = true;
+    for (auto& w : workers_) w->start();
+    asio::post(io0, [this] { accept_next(); });
+    spdlog::info("jim listening on {}:{} with {} worker(s)", options_.host, port_, worker_count_);
+}
+
+void Server::accept_next() {
+    Worker& target = *workers_[next_worker_];
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    acceptor_->async_accept(target.io(), [this, &target](boost::system::error_code ec,
+                                                         Connection::Socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+        if (ec) {
+            // EMFILE/ENFILE under the open-files limit, or a transient error: back off a little
+            // instead of spinning, and keep serving the connections we have.
+            spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+            accept_retry_->expires_after(std::chrono::milliseconds(100));
+            accept_retry_->async_wait([this](boost::system::error_code e) {
+                if (!e) accept_next();
+            });
+            return;
+        }
+        asio::post(target.io(), [&target, s = std::move(socket)]() mutable {
+            target.adopt(std::move(s));
+        });
+        accept_next();
+    });
+}
+
+void Server::stop() {
+    if (!running_.exchange(false)) return;
+    asio::post(workers_[0]->io(), [this] {
+        boost::system::error_code ec;
+        acceptor_->close(ec);
+        accept_retry_->cancel();
+    });
+    for (auto& w : workers_) w->post_shutdown();
+    for (auto& w : workers_) w->join();
+    spdlog::info("jim stopped");
+}
+
+ServerStats Server::stats() const {
+    ServerStats s;
+    for (const auto& w : workers_) {
+        const auto& ws = w->stats();
+        s.accepted += ws.accepted.load(std::memory_order_relaxed);
+        s.open += ws.open.load(std::memory_order_relaxed);
+        s.frames_in += ws.frames_in.load(std::memory_order_relaxed);
+        s.frames_out += ws.frames_out.load(std::memory_order_relaxed);
+        s.writes += ws.writes.load(std::memory_order_relaxed);
+        s.syn_seq_dropped += ws.syn_seq_dropped.load(std::memory_order_relaxed);
+        for (std::size_t i = 0; i < kErrcCount; ++i) {
+            s.closed[i] += ws.closed[i].load(std::memory_order_relaxed);
+        }
+    }
+    return s;
+}
+
+// Sessions on this worker get the message queued now; sessions elsewhere get it in this pass's
+// batch for their worker. Called off-worker (tests, later the HTTP API), it posts directly.
+void Server::route(router::SessionRef to, Envelope e) {
+    Worker* here = Worker::current();
+    if (here != nullptr && here->index() == to.worker) {
+        if (e.kind == Envelope::Kind::deliver) {
+            here->deliver(to, e.command, e.body);
+        } else {
+            here->close_session(to, e.reason);
+        }
+    } else if (here != nullptr) {
+        here->enqueue_remote(std::move(e));
+    } else {
+        std::vector<Envelope> batch;
+        batch.push_back(std::move(e));
+        workers_[to.worker]->post_batch(std::move(batch));
+    }
+}
+
+std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
+                                 const SharedBytes& body, router::SessionRef exclude) {
+    thread_local std::vector<router::SessionRef> refs;
+    refs.clear();
+    registry_.lookup(user, refs);
+    std::size_t n = 0;
+    for (const auto& ref : refs) {
+        if (ref == exclude) continue;
+        ++n;
+        route(ref, Envelope{ref, Envelope::Kind::deliver, command, Errc::ok, body});
+    }
+    return n;
+}
+
+std::size_t Server::close_user(std::string_view user, Errc reason) {
+    std::vector<router::SessionRef> refs;
+    registry_.lookup(user, refs);
+    for (const auto& ref : refs) route(ref, Envelope{ref, Envelope::Kind::close, 0, reason, {}});
+    return refs.size();
+}
+
+}  // namespace jim::net

@@ -1,0 +1,533 @@
+#include "jim/net/worker.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "jim/net/server.hpp"
+#include "jim/proto/command.hpp"
+#include "jim/proto/replies.hpp"
+
+namespace jim::net {
+namespace {
+
+namespace asio = boost::asio;
+
+thread_local Worker* tl_current = nullptr;
+
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr int kMaxReadsPerWakeup = 8;      // then yield to other connections
+constexpr std::size_t kMaxIov = 64;        // entries per sendmsg
+constexpr std::size_t kMaxHeader = 16;     // largest protocol header (WS: 10)
+constexpr std::uint32_t kDrainTicks = 50;  // a closing connection gets this long to flush
+constexpr std::size_t kKeepOutboxCapacity = 16;
+
+// Writes the protocol header for one message; returns its length.
+std::size_t frame_header(codec::Protocol p, const OutEntry& e, char* out) noexcept {
+    if (p == codec::Protocol::tcp) {
+        codec::tcp::encode_header(e.command, static_cast<std::uint32_t>(e.body.size()), out);
+        return codec::tcp::kHeaderSize;
+    }
+    return 0;  // raw bytes (HTTP responses)
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The Peer a handler sees: a view of one connection on this worker, built on the stack for one
+// command.
+class Worker::ConnPeer final : public service::Peer {
+public:
+    ConnPeer(Worker& w, Connection& c) : w_(w), c_(c) {}
+    router::SessionRef ref() const noexcept override { return w_.ref_of(c_); }
+    std::string_view user() const noexcept override { return c_.user; }
+    std::string_view terminal() const noexcept override {
+        return codec::protocol_name(c_.protocol);
+    }
+    void send(std::uint8_t command, SharedBytes body) override {
+        w_.send(c_, command, std::move(body));
+    }
+    void bind_user(const proto::User& user) override { w_.bind_user(c_, user.user_id); }
+    void close(Errc reason) override { w_.close_after_flush(c_, reason); }
+
+private:
+    Worker& w_;
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Life cycle
+
+Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
+    : server_(server),
+      index_(index),
+      guard_(io_.get_executor()),
+      read_buffer_(kReadBufferSize),
+      outgoing_(server.worker_count()),
+      tick_timer_(io_),
+      ctx_{proto::MessageIdGenerator(index, id_seed)} {
+    const auto& o = server.options();
+    login_ticks_ = ms_to_ticks(o.login_timeout_ms);
+    heartbeat_ticks_ = ms_to_ticks(o.heartbeat_timeout_ms);
+    slots_.emplace_back();  // slot 0 is never used, so a zero SessionRef names nothing
+}
+
+Worker::~Worker() { join(); }
+
+Worker* Worker::current() noexcept { return tl_current; }
+
+void Worker::start() {
+    thread_ = std::thread([this] {
+        tl_current = this;
+        epoch_ = std::chrono::steady_clock::now();
+        start_ticks();
+        io_.run();
+        tl_current = nullptr;
+    });
+}
+
+void Worker::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void Worker::post_shutdown() {
+    asio::post(io_, [this] { shutdown(); });
+}
+
+void Worker::shutdown() {
+    shutting_down_ = true;
+    for (auto& s : slots_) {
+        if (s.conn && s.conn->state != Connection::State::closed) {
+            destroy(*s.conn, Errc::server_shutdown);
+        }
+    }
+    free_closed();
+    tick_timer_.cancel();
+    guard_.reset();
+    io_.stop();
+}
+
+std::uint32_t Worker::ms_to_ticks(std::int64_t ms) const noexcept {
+    if (ms <= 0) return 0;
+    const auto tick = std::max<std::int64_t>(server_.options().tick_ms, 1);
+    return static_cast<std::uint32_t>((ms + tick - 1) / tick);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+router::SessionRef Worker::ref_of(const Connection& c) const noexcept {
+    return {index_, c.slot, c.generation};
+}
+
+Connection* Worker::find(std::uint32_t slot, std::uint32_t generation) noexcept {
+    if (slot == 0 || slot >= slots_.size()) return nullptr;
+    Slot& s = slots_[slot];
+    if (s.generation != generation || !s.conn || s.conn->state == Connection::State::closed) {
+        return nullptr;
+    }
+    return s.conn.get();
+}
+
+Connection* Worker::find(router::SessionRef ref) noexcept {
+    return ref.worker == index_ ? find(ref.slot, ref.generation) : nullptr;
+}
+
+void Worker::adopt(Connection::Socket socket) {
+    boost::system::error_code ec;
+    socket.non_blocking(true, ec);
+    if (!ec) socket.set_option(asio::ip::tcp::no_delay(true), ec);
+    if (ec || shutting_down_) return;  // the socket closes as it goes out of scope
+
+    std::uint32_t slot = 0;
+    if (!free_slots_.empty()) {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.emplace_back();
+    }
+    auto& s = slots_[slot];
+    s.conn = std::make_unique<Connection>(std::move(socket));
+    Connection& c = *s.conn;
+    c.slot = slot;
+    c.generation = s.generation;
+    c.born_tick = c.last_active_tick = wheel_.now();
+    stats_.add(stats_.accepted);
+    stats_.add(stats_.open);
+    schedule_deadline(c);
+    arm_read(c);
+}
+
+void Worker::arm_read(Connection& c) {
+    c.socket.async_wait(asio::socket_base::wait_read,
+                        [this, slot = c.slot, gen = c.generation](boost::system::error_code ec) {
+                            if (!ec) on_readable(slot, gen);
+                        });
+}
+
+// Reads until the socket would block (the reactor is edge-triggered), at most
+// kMaxReadsPerWakeup times, then lets other connections run.
+void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
+    for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
+        Connection* c = find(slot, generation);
+        if (c == nullptr || c->state != Connection::State::open) return;
+        const ssize_t n = ::read(c->socket.native_handle(), read_buffer_.data(), read_buffer_.size());
+        if (n > 0) {
+            c->last_active_tick = wheel_.now();
+            on_data(*c, std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+            continue;
+        }
+        if (n == 0) {
+            destroy(*c, Errc::peer_closed);
+            return;
+        }
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            arm_read(*c);
+            return;
+        }
+        destroy(*c, errno == ECONNRESET ? Errc::peer_closed : Errc::io_error);
+        return;
+    }
+    // Still readable: continue after the handlers already queued, without waiting for an edge.
+    asio::post(io_, [this, slot, generation] { on_readable(slot, generation); });
+}
+
+// Parses straight from the worker buffer; only an unfinished frame is copied into the
+// connection, and released as soon as it completes.
+void Worker::on_data(Connection& c, std::string_view data) {
+    if (c.pending_in.empty()) {
+        const std::size_t used = parse(c, data);
+        if (used < data.size() && c.state == Connection::State::open) {
+            c.pending_in.assign(data.begin() + static_cast<std::ptrdiff_t>(used), data.end());
+        }
+        return;
+    }
+    c.pending_in.insert(c.pending_in.end(), data.begin(), data.end());
+    const std::size_t used = parse(c, std::string_view(c.pending_in.data(), c.pending_in.size()));
+    if (c.state != Connection::State::open || used == c.pending_in.size()) {
+        std::vector<char>().swap(c.pending_in);
+    } else if (used > 0) {
+        c.pending_in.erase(c.pending_in.begin(), c.pending_in.begin() + static_cast<std::ptrdiff_t>(used));
+    }
+}
+
+// Returns how many bytes were consumed; the rest is an unfinished frame or head.
+std::size_t Worker::parse(Connection& c, std::string_view data) {
+    if (c.protocol == codec::Protocol::unknown) {
+        const auto& o = server_.options();
+        const auto d = codec::detect(std::span<const char>(data.data(), data.size()), o.max_http_head);
+        using S = codec::DetectResult::Status;
+        if (d.status == S::need_more) return 0;
+        if (d.status == S::error) {
+            destroy(c, d.error);
+            return data.size();
+        }
+        switch (d.protocol) {
+            case codec::Protocol::tcp: c.protocol = codec::Protocol::tcp; break;
+            case codec::Protocol::tls: destroy(c, Errc::tls_unavailable); return data.size();
+            default:
+                c.protocol = codec::Protocol::http;
+                refuse_http(c);
+                return data.size();
+        }
+    }
+    return parse_tcp(c, data);
+}
+
+std::size_t Worker::parse_tcp(Connection& c, std::string_view data) {
+    const auto& limits = server_.options().tcp;
+    std::size_t off = 0;
+    while (c.state == Connection::State::open && off < data.size()) {
+        const auto r = codec::tcp::decode(std::span<const char>(data.data() + off, data.size() - off), limits);
+        if (r.status == codec::tcp::Status::need_more) {
+            if (r.needed > 0 && !c.pending_in.empty()) c.pending_in.reserve(r.needed);
+            break;
+        }
+        if (r.status == codec::tcp::Status::error) {
+            fail(c, r.error);
+            return data.size();
+        }
+        off += r.consumed;
+        stats_.add(stats_.frames_in);
+        if (r.frame.has_syn_seq && r.frame.syn_seq > 0) {
+            stats_.add(stats_.syn_seq_dropped);  // an "answer" to a request we never send
+            continue;
+        }
+        ConnPeer peer(*this, c);
+        server_.service().handle(peer, ctx_, r.frame.command, r.frame.body);
+    }
+    return off;
+}
+
+// HTTP and WebSocket are detected here already; their handlers arrive with P3. Until then the
+// request gets a clear JSON error instead of a silent close.
+void Worker::refuse_http(Connection& c) {
+    static constexpr std::string_view kBody =
+        R"({"error":"not_implemented","message":"this jim build speaks the J-IM TCP protocol only"})";
+    std::string response =
+        "HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        "Content-Length: " +
+        std::to_string(kBody.size()) + "\r\n\r\n";
+    response += kBody;
+    send(c, 0, SharedBytes::copy_of(response));
+    close_after_flush(c, Errc::unsupported);
+}
+
+// A framing error: tell the peer which status it hit (J-IM closed silently), then close.
+void Worker::fail(Connection& c, Errc reason) {
+    const auto& info = error_info(reason);
+    if (info.status != 0) {
+        send(c, proto::code(proto::Command::unknown),
+             SharedBytes::copy_of(proto::status_reply(proto::Command::unknown, info.status, info.name)));
+    }
+    close_after_flush(c, reason);
+}
+
+void Worker::bind_user(Connection& c, std::string_view user) {
+    auto& registry = server_.registry();
+    if (!c.user.empty()) registry.remove(c.user, ref_of(c));
+    c.user.assign(user);
+    registry.add(c.user, ref_of(c));
+    schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void Worker::send(Connection& c, std::uint8_t command, SharedBytes body) {
+    if (c.state == Connection::State::closed) return;
+    const auto size = static_cast<std::uint32_t>(body.size() + kMaxHeader);
+    if (c.out_bytes + size > server_.options().max_outbox_bytes) {
+        destroy(c, Errc::slow_consumer);
+        return;
+    }
+    c.out_bytes += size;
+    c.outbox.push_back(OutEntry{std::move(body), command});
+    stats_.add(stats_.frames_out);
+    mark_dirty(c);
+}
+
+void Worker::deliver(router::SessionRef to, std::uint8_t command, const SharedBytes& body) {
+    if (Connection* c = find(to); c != nullptr && c->state == Connection::State::open) {
+        send(*c, command, body);
+    }
+}
+
+void Worker::close_session(router::SessionRef to, Errc reason) {
+    if (Connection* c = find(to)) close_after_flush(*c, reason);
+}
+
+void Worker::enqueue_remote(Envelope e) {
+    outgoing_[e.to.worker].push_back(std::move(e));
+    schedule_flush();
+}
+
+void Worker::post_batch(std::vector<Envelope> batch) {
+    asio::post(io_, [this, batch = std::move(batch)]() mutable {
+        for (auto& e : batch) {
+            if (e.kind == Envelope::Kind::deliver) {
+                deliver(e.to, e.command, e.body);
+            } else {
+                close_session(e.to, e.reason);
+            }
+        }
+    });
+}
+
+void Worker::mark_dirty(Connection& c) {
+    if (!c.dirty) {
+        c.dirty = true;
+        dirty_.push_back(ref_of(c));
+    }
+    schedule_flush();
+}
+
+void Worker::schedule_flush() {
+    if (flush_scheduled_) return;
+    flush_scheduled_ = true;
+    asio::post(io_, [this] { flush(); });
+}
+
+// End of the loop pass: one write per dirty connection, one hand-over per other worker.
+void Worker::flush() {
+    flush_scheduled_ = false;
+    flushing_.swap(dirty_);  // both keep their capacity from pass to pass
+    for (const auto& ref : flushing_) {
+        if (Connection* c = find(ref)) {
+            c->dirty = false;
+            flush_connection(*c);
+        }
+    }
+    flushing_.clear();
+    for (std::size_t w = 0; w < outgoing_.size(); ++w) {
+        if (outgoing_[w].empty()) continue;
+        server_.worker(w).post_batch(std::move(outgoing_[w]));
+        outgoing_[w] = {};
+    }
+    free_closed();
+}
+
+void Worker::flush_connection(Connection& c) {
+    if (c.write_armed) return;  // the writable handler continues
+    const int fd = c.socket.native_handle();
+    while (!c.outbox.empty()) {
+        iovec iov[kMaxIov];
+        char headers[kMaxIov / 2][kMaxHeader];
+        std::size_t n_iov = 0;
+        std::size_t skip = c.out_offset;
+        for (std::size_t i = 0; i < c.outbox.size() && i < kMaxIov / 2; ++i) {
+            const OutEntry& e = c.outbox[i];
+            char* h = headers[i];
+            const std::size_t h_len = frame_header(c.protocol, e, h);
+            std::string_view parts[2] = {std::string_view(h, h_len), e.body.view()};
+            for (auto part : parts) {
+                if (skip >= part.size()) {
+                    skip -= part.size();
+                    continue;
+                }
+                iov[n_iov].iov_base = const_cast<char*>(part.data() + skip);
+                iov[n_iov].iov_len = part.size() - skip;
+                ++n_iov;
+                skip = 0;
+            }
+        }
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = n_iov;
+        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+        stats_.add(stats_.writes);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                arm_write(c);
+                return;
+            }
+            destroy(c, errno == EPIPE || errno == ECONNRESET ? Errc::peer_closed : Errc::io_error);
+            return;
+        }
+        // Drop what was written completely; remember how far into the next entry we got.
+        std::size_t written = static_cast<std::size_t>(n) + c.out_offset;
+        std::size_t done = 0;
+        for (; done < c.outbox.size(); ++done) {
+            const OutEntry& e = c.outbox[done];
+            char h[kMaxHeader];
+            const std::size_t total = frame_header(c.protocol, e, h) + e.body.size();
+            if (written < total) break;
+            written -= total;
+            c.out_bytes -= static_cast<std::uint32_t>(e.body.size() + kMaxHeader);
+        }
+        c.outbox.erase(c.outbox.begin(), c.outbox.begin() + static_cast<std::ptrdiff_t>(done));
+        c.out_offset = static_cast<std::uint32_t>(written);
+    }
+    c.out_offset = 0;
+    c.out_bytes = 0;
+    if (c.outbox.capacity() > kKeepOutboxCapacity) std::vector<OutEntry>().swap(c.outbox);
+    if (c.state == Connection::State::draining) destroy(c, c.close_reason);
+}
+
+void Worker::arm_write(Connection& c) {
+    c.write_armed = true;
+    c.socket.async_wait(asio::socket_base::wait_write,
+                        [this, slot = c.slot, gen = c.generation](boost::system::error_code ec) {
+                            if (ec) return;
+                            if (Connection* conn = find(slot, gen)) {
+                                conn->write_armed = false;
+                                flush_connection(*conn);
+                                free_closed();
+                            }
+                        });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Closing: idempotent, at a safe point, counted by reason.
+
+void Worker::close_after_flush(Connection& c, Errc reason) {
+    if (c.state != Connection::State::open) return;
+    c.state = Connection::State::draining;
+    c.close_reason = reason;
+    c.last_active_tick = wheel_.now();
+    schedule_deadline(c);
+    mark_dirty(c);  // the flush closes it once the outbox is empty
+}
+
+void Worker::destroy(Connection& c, Errc reason) {
+    if (c.state == Connection::State::closed) return;
+    c.state = Connection::State::closed;
+    if (!c.user.empty()) server_.registry().remove(c.user, ref_of(c));
+    boost::system::error_code ec;
+    c.socket.close(ec);  // a pending wait completes with operation_aborted and finds no slot
+    stats_.add(stats_.closed[static_cast<std::size_t>(reason)]);
+    stats_.open.store(stats_.open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    closed_slots_.push_back(c.slot);
+    schedule_flush();
+}
+
+void Worker::free_closed() {
+    for (const std::uint32_t slot : closed_slots_) {
+        Slot& s = slots_[slot];
+        s.conn.reset();
+        if (++s.generation == 0) s.generation = 1;
+        free_slots_.push_back(slot);
+    }
+    closed_slots_.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines: login timeout, heartbeat (idle) timeout, drain timeout.
+
+std::uint32_t Worker::deadline(const Connection& c) const noexcept {
+    if (c.state == Connection::State::draining) return c.last_active_tick + kDrainTicks;
+    if (c.user.empty() && login_ticks_ != 0) return c.born_tick + login_ticks_;
+    if (heartbeat_ticks_ != 0) return c.last_active_tick + heartbeat_ticks_;
+    return 0;
+}
+
+void Worker::schedule_deadline(Connection& c) {
+    const std::uint32_t due = deadline(c);
+    if (due == 0) return;
+    if (c.wheel_tick != 0 && c.wheel_tick <= due) return;  // an earlier check is pending
+    c.wheel_tick = wheel_.schedule(c.slot, c.generation, due);
+}
+
+void Worker::start_ticks() {
+    tick_timer_.expires_after(std::chrono::milliseconds(server_.options().tick_ms));
+    tick_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && !shutting_down_) on_tick();
+    });
+}
+
+void Worker::on_tick() {
+    const auto elapsed = std::chrono::steady_clock::now() - epoch_;
+    const auto now = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() /
+        server_.options().tick_ms);
+    wheel_.advance(now, [this](const TimerWheel::Entry& e) {
+        Connection* c = find(e.slot, e.generation);
+        if (c == nullptr || c->wheel_tick != e.tick) return;  // closed, or superseded
+        c->wheel_tick = 0;
+        const std::uint32_t due = deadline(*c);
+        if (due == 0) return;
+        if (due > wheel_.now()) {
+            c->wheel_tick = wheel_.schedule(c->slot, c->generation, due);
+            return;
+        }
+        if (c->state == Connection::State::draining) {
+            destroy(*c, c->close_reason);
+        } else {
+            destroy(*c, c->user.empty() && login_ticks_ != 0 ? Errc::login_timeout
+                                                              : Errc::idle_timeout);
+        }
+    });
+    free_closed();
+    start_ticks();
+}
+
+}  // namespace jim::net

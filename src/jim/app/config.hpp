@@ -1,0 +1,63 @@
+#pragma once
+// Server configuration: defaults, then a TOML file, then command-line overrides ("--set").
+//
+// One table of key descriptors in config.cpp is the single source of truth: it validates file
+// and override values, rejects unknown keys, and produces config_keys(), which documents every
+// key and is checked against conf/jim.example.toml by the unit tests. Adding a key means adding
+// a field here and one row to that table.
+// Thread: any (load_config has no shared state; config_keys() is built once, then immutable).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace jim::app {
+
+// Plain values, already validated when load_config returns true.
+struct Config {
+    struct Server {
+        std::string host = "0.0.0.0";
+        std::uint16_t port = 8888;  // 0 = ephemeral (tests)
+        int workers = 0;            // 0 = one per CPU in the affinity mask
+        std::string data_dir = "./data";
+        std::int64_t heartbeat_timeout_ms = 120000;  // 0 disables
+        std::int64_t shutdown_timeout_ms = 5000;
+    } server;
+    struct Limits {
+        std::uint32_t max_body_bytes = 2097152;
+        std::uint32_t max_http_head_bytes = 16384;
+        std::int64_t login_timeout_ms = 10000;  // 0 disables
+    } limits;
+    struct Auth {
+        std::string mode = "open";  // "open" | "static"
+        std::string users_file;     // required when mode == "static"
+        std::vector<std::string> default_groups;
+    } auth;
+    struct Log {
+        std::string level = "info";  // trace | debug | info | warn | error | off
+    } log;
+};
+
+// Loads defaults, then the TOML file if `file` is non-empty, then each override
+// "section.key=value" in order (later ones win). An override value is parsed as a TOML value;
+// if that fails, the raw text is taken as a string, so `auth.mode=static` needs no quotes.
+// On success returns true and fills `out`. On failure returns false, leaves `out` untouched and
+// appends every problem found (not just the first) to `problems`, each starting with the key or
+// file it concerns, e.g. `server.port: must be an integer 0..65535 (got "abc")`.
+// Never throws on bad input (only std::bad_alloc can escape).
+bool load_config(const std::string& file, const std::vector<std::string>& overrides, Config& out,
+                 std::vector<std::string>& problems);
+
+// One documented key. default_toml is the default rendered as a TOML value (e.g. `"0.0.0.0"`,
+// `8888`, `[]`); type is a short human name ("integer", "string", "array of strings").
+struct KeyInfo {
+    std::string key;  // "section.key"
+    std::string default_toml;
+    std::string doc;  // one line, also the comment above the key in conf/jim.example.toml
+    std::string type;
+};
+
+// Every key, in the order of the descriptor table (grouped by section).
+const std::vector<KeyInfo>& config_keys();
+
+}  // namespace jim::app

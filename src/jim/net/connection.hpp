@@ -1,0 +1,57 @@
+#pragma once
+// Per-connection state: a plain, small struct (CONVENTIONS: uWS WebSocketData). An idle
+// connection holds no receive buffer (reads go into the worker's buffer; only an unfinished frame
+// is kept here) and no timer (the worker's TimerWheel holds a 12-byte entry). Its size is
+// recorded in ARCHITECTURE.md and checked by a unit test.
+// Owner: the Worker's slot table. Thread: owning worker only.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jim/base/error.hpp"
+#include "jim/base/shared_bytes.hpp"
+#include "jim/codec/detect.hpp"
+
+namespace jim::net {
+
+// One queued server message: the shared body plus the command byte the TCP header needs. The
+// protocol header is produced at write time, so one body serves every protocol.
+struct OutEntry {
+    SharedBytes body;
+    std::uint8_t command = 0;
+};
+
+struct Connection {
+    using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                                    boost::asio::io_context::executor_type>;
+    enum class State : std::uint8_t {
+        open,      // reading and dispatching
+        draining,  // close requested: write what is queued, read nothing more
+        closed,    // socket closed; the slot is freed at the end of the loop pass
+    };
+
+    explicit Connection(Socket s) : socket(std::move(s)) {}
+
+    Socket socket;
+    std::string user;               // logged-in user id; empty before login
+    std::vector<char> pending_in;   // an unfinished frame; empty (no allocation) when idle
+    std::vector<OutEntry> outbox;   // written with one sendmsg per loop pass
+    std::uint32_t out_offset = 0;   // bytes of outbox.front() (header + body) already written
+    std::uint32_t out_bytes = 0;    // bytes queued, for the slow-consumer cap
+    std::uint32_t slot = 0;
+    std::uint32_t generation = 0;
+    std::uint32_t born_tick = 0;         // wheel tick of accept
+    std::uint32_t last_active_tick = 0;  // wheel tick of the last byte received
+    std::uint32_t wheel_tick = 0;        // tick of this connection's live wheel entry (0: none)
+    codec::Protocol protocol = codec::Protocol::unknown;
+    State state = State::open;
+    Errc close_reason = Errc::ok;
+    bool write_armed = false;  // waiting for the socket to become writable
+    bool dirty = false;        // in the worker's flush list for this pass
+};
+
+}  // namespace jim::net

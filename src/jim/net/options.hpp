@@ -1,0 +1,24 @@
+#pragma once
+// Settings of the network core, filled by the app layer from the configuration.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "jim/codec/tcp_frame.hpp"
+
+namespace jim::net {
+
+struct ServerOptions {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 8888;  // 0: any free port (tests)
+    int workers = 0;            // 0: one per CPU this process may run on
+    std::int64_t heartbeat_timeout_ms = 120000;  // 0: never close idle sessions
+    std::int64_t login_timeout_ms = 10000;       // 0: no login deadline
+    codec::tcp::Limits tcp;
+    std::size_t max_http_head = 16 * 1024;
+    std::size_t max_outbox_bytes = 16u * 1024 * 1024;  // hard cap before a slow consumer is closed
+    std::int64_t tick_ms = 100;                        // timer wheel resolution
+};
+
+}  // namespace jim::net

@@ -1,0 +1,74 @@
+#pragma once
+// The listening server: N workers, one acceptor, the presence registry and the command service.
+// It implements service::Delivery, the way handlers reach sessions on any worker.
+//
+// Owner: app main (or a test). Thread: start()/stop()/port()/stats() from the owning thread;
+// the Delivery methods from any worker.
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "jim/auth/authenticator.hpp"
+#include "jim/base/clock.hpp"
+#include "jim/net/options.hpp"
+#include "jim/net/stats.hpp"
+#include "jim/router/registry.hpp"
+#include "jim/service/command_service.hpp"
+
+namespace jim::net {
+
+class Worker;
+struct Envelope;
+
+class Server final : public service::Delivery {
+public:
+    Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock);
+    ~Server() override;
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // Binds and starts the workers. Throws boost::system::system_error if the address cannot be
+    // bound.
+    void start();
+    // Stops accepting, closes every connection and joins the workers. Idempotent.
+    void stop();
+
+    std::uint16_t port() const noexcept { return port_; }
+    ServerStats stats() const;
+    const ServerOptions& options() const noexcept { return options_; }
+    router::Registry& registry() noexcept { return registry_; }
+    service::CommandService& service() noexcept { return service_; }
+    std::size_t worker_count() const noexcept { return worker_count_; }
+    Worker& worker(std::size_t i) noexcept { return *workers_[i]; }
+
+    std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
+                             router::SessionRef exclude) override;
+    std::size_t close_user(std::string_view user, Errc reason) override;
+
+private:
+    using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
+                                                        boost::asio::io_context::executor_type>;
+    void accept_next();
+    void route(router::SessionRef to, Envelope e);
+
+    ServerOptions options_;
+    std::size_t worker_count_;
+    router::Registry registry_;
+    service::CommandService service_;
+    std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<Acceptor> acceptor_;  // lives on worker 0
+    std::unique_ptr<boost::asio::steady_timer> accept_retry_;
+    std::size_t next_worker_ = 0;
+    std::uint16_t port_ = 0;
+    std::atomic<bool> running_{false};
+};
+
+// CPUs this process may run on (sched_getaffinity), at least 1. hardware_concurrency() ignores
+// taskset, so a pinned server would start too many workers.
+int usable_cpus() noexcept;
+
+}  // namespace jim::net

@@ -1,0 +1,137 @@
+#pragma once
+// One network worker: a thread running its own io_context, owning the connections accepted onto
+// it for their whole life (CONVENTIONS: muduo EventLoop, seastar shards).
+//
+// Per loop pass: reads are drained into the worker's single receive buffer and dispatched;
+// everything queued for a connection is marked dirty; a flush posted once per pass writes each
+// dirty connection with one sendmsg (corking) and hands messages for other workers over in one
+// batch per worker.
+// Thread: everything runs on the owning worker thread, except post_batch(), post_shutdown() and
+// the stats, which any thread may call.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "jim/net/connection.hpp"
+#include "jim/net/stats.hpp"
+#include "jim/net/timer_wheel.hpp"
+#include "jim/router/session_ref.hpp"
+#include "jim/service/command_service.hpp"
+
+namespace jim::net {
+
+class Server;
+
+// A message or a close for a session on another worker.
+struct Envelope {
+    enum class Kind : std::uint8_t { deliver, close };
+    router::SessionRef to;
+    Kind kind = Kind::deliver;
+    std::uint8_t command = 0;
+    Errc reason = Errc::ok;
+    SharedBytes body;
+};
+
+class Worker {
+public:
+    Worker(Server& server, std::uint16_t index, std::uint64_t id_seed);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    boost::asio::io_context& io() noexcept { return io_; }
+    std::uint16_t index() const noexcept { return index_; }
+    const WorkerStats& stats() const noexcept { return stats_; }
+    // The worker whose thread is calling, or nullptr.
+    static Worker* current() noexcept;
+
+    void start();
+    void join();
+    // Any thread: closes every connection of this worker, then stops its loop.
+    void post_shutdown();
+    // Any thread: hands a batch of envelopes to this worker.
+    void post_batch(std::vector<Envelope> batch);
+
+    // Owning thread only.
+    void adopt(Connection::Socket socket);
+    void deliver(router::SessionRef to, std::uint8_t command, const SharedBytes& body);
+    void close_session(router::SessionRef to, Errc reason);
+    // Buffers an envelope for another worker until the end of this loop pass.
+    void enqueue_remote(Envelope e);
+
+    // The Peer handed to command handlers (owning thread only).
+    class ConnPeer;
+
+private:
+    struct Slot {
+        std::unique_ptr<Connection> conn;
+        std::uint32_t generation = 1;
+    };
+
+    Connection* find(std::uint32_t slot, std::uint32_t generation) noexcept;
+    Connection* find(router::SessionRef ref) noexcept;
+    router::SessionRef ref_of(const Connection& c) const noexcept;
+
+    void arm_read(Connection& c);
+    void on_readable(std::uint32_t slot, std::uint32_t generation);
+    void on_data(Connection& c, std::string_view data);
+    std::size_t parse(Connection& c, std::string_view data);
+    std::size_t parse_tcp(Connection& c, std::string_view data);
+    void refuse_http(Connection& c);
+    void fail(Connection& c, Errc reason);
+
+    void send(Connection& c, std::uint8_t command, SharedBytes body);
+    void mark_dirty(Connection& c);
+    void schedule_flush();
+    void flush();
+    void flush_connection(Connection& c);
+    void arm_write(Connection& c);
+    void bind_user(Connection& c, std::string_view user);
+
+    void close_after_flush(Connection& c, Errc reason);
+    void destroy(Connection& c, Errc reason);
+    void free_closed();
+
+    void start_ticks();
+    void on_tick();
+    std::uint32_t deadline(const Connection& c) const noexcept;
+    void schedule_deadline(Connection& c);
+    std::uint32_t ms_to_ticks(std::int64_t ms) const noexcept;
+
+    void shutdown();
+
+    Server& server_;
+    const std::uint16_t index_;
+    boost::asio::io_context io_{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    std::thread thread_;
+
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::vector<std::uint32_t> closed_slots_;  // freed at the end of the pass
+    std::vector<char> read_buffer_;            // shared by every connection of this worker
+    std::vector<router::SessionRef> dirty_;     // connections with output queued this pass
+    std::vector<router::SessionRef> flushing_;  // dirty_ of the pass being flushed
+    std::vector<std::vector<Envelope>> outgoing_;  // per target worker, this pass
+    bool flush_scheduled_ = false;
+    bool shutting_down_ = false;
+
+    TimerWheel wheel_;
+    boost::asio::steady_timer tick_timer_;
+    std::chrono::steady_clock::time_point epoch_;
+    std::uint32_t login_ticks_ = 0;
+    std::uint32_t heartbeat_ticks_ = 0;
+
+    service::WorkerContext ctx_;
+    WorkerStats stats_;
+};
+
+}  // namespace jim::net
