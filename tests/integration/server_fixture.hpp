@@ -1,0 +1,86 @@
+#pragma once
+// Boots the real server in-process on 127.0.0.1, port 0, and connects clients to it with the
+// project's client library (CONVENTIONS: nats test helpers).
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "client/client.hpp"
+#include "jim/auth/authenticator.hpp"
+#include "jim/base/clock.hpp"
+#include "jim/net/server.hpp"
+
+namespace jim::testing {
+
+using namespace std::chrono_literals;
+using client::Frame;
+using client::TcpClient;
+
+inline constexpr auto kWait = 3000ms;   // upper bound for something that must happen
+inline constexpr auto kQuiet = 200ms;   // how long we listen to show something does not happen
+
+class ServerTest : public ::testing::Test {
+protected:
+    // Tests adjust options before calling start() (SetUp starts with the defaults).
+    void SetUp() override { start(net::ServerOptions{}); }
+    void TearDown() override { stop(); }
+
+    void start(net::ServerOptions options) {
+        stop();
+        options.host = "127.0.0.1";
+        options.port = 0;
+        if (options.workers == 0) options.workers = 2;  // cross-worker delivery is always exercised
+        if (!auth_) auth_ = auth::make_open_authenticator();
+        server_ = std::make_unique<net::Server>(options, *auth_, clock_);
+        server_->start();
+    }
+    void stop() {
+        if (server_) server_->stop();
+        server_.reset();
+    }
+    void use_authenticator(std::unique_ptr<auth::Authenticator> a) { auth_ = std::move(a); }
+
+    TcpClient connect() {
+        auto c = TcpClient::connect("127.0.0.1", server_->port(), kWait);
+        EXPECT_TRUE(c.has_value()) << "connect failed";
+        return std::move(*c);
+    }
+    TcpClient login(const std::string& user) {
+        TcpClient c = connect();
+        const auto reply = c.login(user, "123", kWait);
+        EXPECT_TRUE(reply.has_value());
+        EXPECT_EQ(client::status_code(reply.value_or("")), 10007) << reply.value_or("");
+        return c;
+    }
+
+    // Polls until pred() holds or the deadline passes (no sleeps standing in for waits).
+    template <class Pred>
+    static bool eventually(Pred pred, std::chrono::milliseconds limit = kWait) {
+        const auto end = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < end) {
+            if (pred()) return true;
+            std::this_thread::sleep_for(5ms);
+        }
+        return pred();
+    }
+
+    net::Server& server() { return *server_; }
+
+    SystemClock clock_;
+    std::unique_ptr<auth::Authenticator> auth_;
+    std::unique_ptr<net::Server> server_;
+};
+
+// A private chat body as a J-IM client sends it.
+inline std::string chat_json(const std::string& from, const std::string& to,
+                             const std::string& content) {
+    std::string s = R"({"cmd":11,"chatType":2,"msgType":0,"to":")" + to + R"(","content":")" +
+                    content + "\"";
+    if (!from.empty()) s += R"(,"from":")" + from + "\"";
+    return s + "}";
+}
+
+}  // namespace jim::testing
