@@ -7,6 +7,7 @@ namespace jim::codec {
 namespace {
 
 constexpr char kTlsHandshake = 0x16;
+constexpr std::size_t kMaxMethod = 32;
 
 bool is_token_char(char c) noexcept {
     // RFC 9110 tchar, enough for a method name.
@@ -26,10 +27,15 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 bool plausible_request_line(std::string_view s) noexcept {
     std::size_t i = 0;
     while (i < s.size() && is_token_char(s[i])) ++i;
-    if (i == s.size()) return i <= 32;  // still reading the method
+    // The same cap whether or not the space after the method has arrived, so a split head is
+    // judged like the whole one.
+    if (i > kMaxMethod) return false;
+    if (i == s.size()) return true;  // still reading the method
     if (i == 0 || s[i] != ' ') return false;
     const auto eol = s.find("\r\n");
-    const auto line = s.substr(0, eol);
+    auto line = s.substr(0, eol);
+    // A trailing CR may be the first half of a CRLF whose LF has not arrived yet.
+    if (eol == std::string_view::npos && line.ends_with('\r')) line.remove_suffix(1);
     // Control characters are not allowed in a request line.
     if (std::any_of(line.begin(), line.end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {

@@ -46,8 +46,10 @@ std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_vi
     }
     if (v->is_double()) {
         const double d = v->get_double();
+        // Range first: converting an out-of-range double to an integer is undefined behaviour.
+        if (!(d > -9.0e18 && d < 9.0e18)) return std::nullopt;
         const auto i = static_cast<std::int64_t>(d);
-        if (static_cast<double>(i) == d && d > -9.0e18 && d < 9.0e18) return i;
+        if (static_cast<double>(i) == d) return i;
         return std::nullopt;
     }
     if (v->is_string()) {

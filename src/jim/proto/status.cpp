@@ -31,13 +31,14 @@ constexpr std::array<std::string_view, 22> kMsgs{{
     "Invalid verification! 不合法校验",
     "close ok! 关闭成功",
 }};
+static_assert(kMsgs.size() == status::kCloseOk - status::kOk + 1, "one msg per status code");
 
 }  // namespace
 
 std::string_view status_msg(int code) noexcept {
-    const int i = code - status::kOk;
-    if (i < 0 || i >= static_cast<int>(kMsgs.size())) return {};
-    return kMsgs[static_cast<std::size_t>(i)];
+    // Compare before subtracting: code - kOk overflows for codes near INT_MIN.
+    if (code < status::kOk || code > status::kCloseOk) return {};
+    return kMsgs[static_cast<std::size_t>(code - status::kOk)];
 }
 
 }  // namespace jim::proto
