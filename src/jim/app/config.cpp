@@ -174,6 +174,24 @@ std::vector<KeyDesc> make_key_table() {
         "limits.login_timeout_ms",
         "Close a connection that has not logged in after this many milliseconds; 0 disables.",
         [](auto& c) -> auto& { return c.limits.login_timeout_ms; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "limits.max_ws_message_bytes",
+        "Largest WebSocket message in bytes, fragments included, 1..1073741824; more closes "
+        "with 1009.",
+        [](auto& c) -> auto& { return c.limits.max_ws_message_bytes; }, 1, std::int64_t{1} << 30));
+    t.push_back(string_key(
+        "tls.cert",
+        "PEM certificate chain; with tls.key set, TLS (TLS-TCP, wss, https) shares the port.",
+        [](auto& c) -> auto& { return c.tls.cert; }, true));
+    t.push_back(string_key("tls.key", "PEM private key for tls.cert.",
+                           [](auto& c) -> auto& { return c.tls.key; }, true));
+    t.push_back(string_key("http.root",
+                           "Directory served at / (the web chat page); \"\" serves no files.",
+                           [](auto& c) -> auto& { return c.http.root; }, true));
+    t.push_back(string_key(
+        "api.key",
+        "Bearer token the HTTP API requires; empty lets only loopback clients use /api/*.",
+        [](auto& c) -> auto& { return c.api.key; }, true));
     t.push_back(string_key(
         "auth.mode",
         "How logins are checked: \"open\" accepts anyone (development only), \"static\" uses "
@@ -308,6 +326,11 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
     if (cfg.auth.mode == "static" && cfg.auth.users_file.empty() &&
         !has_problem_for(problems, from, "auth.users_file")) {
         problems.push_back("auth.users_file: required when auth.mode is \"static\"");
+    }
+    if (cfg.tls.cert.empty() != cfg.tls.key.empty() && !has_problem_for(problems, from, "tls.key") &&
+        !has_problem_for(problems, from, "tls.cert")) {
+        problems.push_back(cfg.tls.cert.empty() ? "tls.cert: required when tls.key is set"
+                                                : "tls.key: required when tls.cert is set");
     }
 }
 

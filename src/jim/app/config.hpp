@@ -27,7 +27,18 @@ struct Config {
         std::uint32_t max_body_bytes = 2097152;
         std::uint32_t max_http_head_bytes = 16384;
         std::int64_t login_timeout_ms = 10000;  // 0 disables
+        std::uint32_t max_ws_message_bytes = 2097152;  // fragments included
     } limits;
+    struct Tls {
+        std::string cert;  // PEM certificate chain; TLS is on when cert and key are set
+        std::string key;   // PEM private key
+    } tls;
+    struct Http {
+        std::string root = "web";  // static files (the web chat page); "" serves none
+    } http;
+    struct Api {
+        std::string key;  // bearer token for /api/*; empty: loopback clients only
+    } api;
     struct Auth {
         std::string mode = "open";  // "open" | "static"
         std::string users_file;     // required when mode == "static"

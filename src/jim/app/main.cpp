@@ -16,6 +16,7 @@
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/version.hpp"
 #include "jim/net/server.hpp"
+#include "jim/net/tls.hpp"
 
 namespace {
 
@@ -31,6 +32,11 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.login_timeout_ms = c.limits.login_timeout_ms;
     o.tcp.max_body = c.limits.max_body_bytes;
     o.max_http_head = c.limits.max_http_head_bytes;
+    o.max_ws_message = c.limits.max_ws_message_bytes;
+    o.tls_cert = c.tls.cert;
+    o.tls_key = c.tls.key;
+    o.api_key = c.api.key;
+    o.static_root = c.http.root;
     return o;
 }
 
@@ -81,9 +87,27 @@ int main(int argc, char** argv) {
                                         "Print an auth.users_file line for USER; the password is "
                                         "read from standard input");
     hash_cmd->add_option("user", hash_user, "User id")->required();
+    std::string cert_dir;
+    std::string cert_name = "localhost";
+    auto* cert_cmd = app.add_subcommand("gen-cert",
+                                        "Write a self-signed development certificate and key "
+                                        "(DIR/cert.pem, DIR/key.pem)");
+    cert_cmd->add_option("dir", cert_dir, "Output directory")->required();
+    cert_cmd->add_option("--name", cert_name, "Common name (default localhost)");
     CLI11_PARSE(app, argc, argv);
 
     if (*hash_cmd) return hash_password(hash_user);
+    if (*cert_cmd) {
+        try {
+            const auto [cert, key] = jim::net::generate_self_signed(cert_dir, cert_name);
+            std::cout << "wrote " << cert << " and " << key << "\nrun with --set tls.cert=" << cert
+                      << " --set tls.key=" << key << '\n';
+            return 0;
+        } catch (const std::exception& e) {
+            std::cerr << "gen-cert: " << e.what() << '\n';
+            return kExitStartup;
+        }
+    }
 
     if (port >= 0) sets.push_back("server.port=" + std::to_string(port));
     if (!data_dir.empty()) sets.push_back("server.data_dir=\"" + data_dir + "\"");

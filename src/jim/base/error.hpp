@@ -33,6 +33,12 @@ enum class Errc : std::uint8_t {
     no_handler,      // a known command code without a handler
     forbidden,       // the session may not act on that user or group
     unsupported,     // a feature this build does not offer yet
+    ws_protocol,      // a WebSocket frame breaks RFC 6455 (unmasked, RSV, opcode, control)
+    message_too_big,  // a WebSocket message (fragments included) above its limit
+    bad_utf8,         // a WebSocket text message that is not UTF-8
+    bad_handshake,    // a WebSocket upgrade request that RFC 6455 does not allow
+    store_full,      // the store's disk is full: nothing was stored
+    store_error,     // any other store failure: nothing was stored
     // Close reasons that are not protocol errors (counted by reason, never answered).
     peer_closed,      // the peer closed or reset the connection
     io_error,         // a socket error other than a reset

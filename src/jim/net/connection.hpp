@@ -9,21 +9,29 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "jim/base/error.hpp"
 #include "jim/base/shared_bytes.hpp"
 #include "jim/codec/detect.hpp"
+#include "jim/codec/ws_frame.hpp"
 
 namespace jim::net {
 
 // One queued server message: the shared body plus the command byte the TCP header needs. The
-// protocol header is produced at write time, so one body serves every protocol.
+// protocol header (TCP frame header, WebSocket text frame header) is produced at write time, so
+// one body serves every protocol. Raw entries (HTTP responses, WebSocket control frames, the
+// 101 response) are written as they are.
 struct OutEntry {
+    enum class Kind : std::uint8_t { message, raw };
     SharedBytes body;
     std::uint8_t command = 0;
+    Kind kind = Kind::message;
 };
+
+struct ConnExtra;  // rarely needed state (TLS, HTTP parser, WS fragments), see conn_extra.hpp
 
 struct Connection {
     using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp,
@@ -34,12 +42,13 @@ struct Connection {
         closed,    // socket closed; the slot is freed at the end of the loop pass
     };
 
-    explicit Connection(Socket s) : socket(std::move(s)) {}
+    explicit Connection(Socket s);
 
     Socket socket;
     std::string user;               // logged-in user id; empty before login
     std::vector<char> pending_in;   // an unfinished frame; empty (no allocation) when idle
     std::vector<OutEntry> outbox;   // written with one sendmsg per loop pass
+    std::unique_ptr<ConnExtra> extra;  // null for a plain TCP or idle WebSocket session
     std::uint32_t out_offset = 0;   // bytes of outbox.front() (header + body) already written
     std::uint32_t out_bytes = 0;    // bytes queued, for the slow-consumer cap
     std::uint32_t slot = 0;
@@ -52,6 +61,15 @@ struct Connection {
     Errc close_reason = Errc::ok;
     bool write_armed = false;  // waiting for the socket to become writable
     bool dirty = false;        // in the worker's flush list for this pass
+    bool tls = false;          // bytes on the socket are TLS records (extra->tls is set)
+    bool ws_pinged = false;    // a keep-alive ping is out and nothing arrived since
+    bool ws_close_sent = false;
+    bool http_busy = false;    // an HTTP request is being answered; later ones wait
+    codec::ws::Opcode ws_fragment = codec::ws::Opcode::continuation;  // text/binary in progress
+
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
 };
 
 }  // namespace jim::net

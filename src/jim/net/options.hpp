@@ -17,6 +17,11 @@ struct ServerOptions {
     std::int64_t login_timeout_ms = 10000;       // 0: no login deadline
     codec::tcp::Limits tcp;
     std::size_t max_http_head = 16 * 1024;
+    std::size_t max_ws_message = 2u * 1024 * 1024;  // fragments included; 1009 beyond it
+    std::string tls_cert;     // PEM; TLS is on when both are set
+    std::string tls_key;      // PEM
+    std::string api_key;      // empty: the HTTP API answers loopback clients only
+    std::string static_root;  // web page root; empty: no static files
     std::size_t max_outbox_bytes = 16u * 1024 * 1024;  // hard cap before a slow consumer is closed
     std::int64_t tick_ms = 100;                        // timer wheel resolution
 };

@@ -24,7 +24,11 @@ int usable_cpus() noexcept {
 Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock)
     : options_(std::move(options)),
       worker_count_(static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(auth, *this, clock) {
+      service_(auth, *this, clock),
+      tls_(options_.tls_cert.empty() ? nullptr
+                                     : std::make_unique<TlsContext>(options_.tls_cert,
+                                                                    options_.tls_key)),
+      api_(api::ApiOptions{options_.api_key, options_.static_root}, *this) {
     std::random_device rd;
     for (std::size_t i = 0; i < worker_count_; ++i) {
         const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();
@@ -140,6 +144,34 @@ std::size_t Server::close_user(std::string_view user, Errc reason) {
     registry_.lookup(user, refs);
     for (const auto& ref : refs) route(ref, Envelope{ref, Envelope::Kind::close, 0, reason, {}});
     return refs.size();
+}
+
+bool Server::online(std::string_view user) { return registry_.online(user); }
+
+std::size_t Server::online_count() { return registry_.online_users(); }
+
+std::vector<std::string> Server::online_users(std::size_t limit) {
+    auto users = registry_.users();
+    if (users.size() > limit) users.resize(limit);
+    return users;
+}
+
+std::vector<api::SessionInfo> Server::sessions(std::string_view user) {
+    std::vector<api::SessionInfo> out;
+    for (const auto& e : registry_.sessions(user)) {
+        out.push_back({codec::protocol_name(static_cast<codec::Protocol>(e.protocol)),
+                       e.ref.worker});
+    }
+    return out;
+}
+
+std::size_t Server::kick(std::string_view user) { return close_user(user, Errc::kicked); }
+
+void Server::send_chat(std::string_view from, std::string_view body,
+                       std::function<void(service::ChatOutcome)> done) {
+    Worker* here = Worker::current();
+    if (here == nullptr) here = workers_[0].get();  // not reached: the API runs on workers
+    done(service_.send_chat(from, body, here->context(), {}));
 }
 
 }  // namespace jim::net

@@ -1,6 +1,7 @@
 #pragma once
-// The listening server: N workers, one acceptor, the presence registry and the command service.
-// It implements service::Delivery, the way handlers reach sessions on any worker.
+// The listening server: N workers, one acceptor, the presence registry, the command service and
+// the HTTP API. It implements service::Delivery, the way handlers reach sessions on any worker,
+// and api::Backend, what the HTTP API asks of the running server.
 //
 // Owner: app main (or a test). Thread: start()/stop()/port()/stats() from the owning thread;
 // the Delivery methods from any worker.
@@ -12,10 +13,12 @@
 #include <memory>
 #include <vector>
 
+#include "jim/api/http_api.hpp"
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
 #include "jim/net/options.hpp"
 #include "jim/net/stats.hpp"
+#include "jim/net/tls.hpp"
 #include "jim/router/registry.hpp"
 #include "jim/service/command_service.hpp"
 
@@ -24,13 +27,14 @@ namespace jim::net {
 class Worker;
 struct Envelope;
 
-class Server final : public service::Delivery {
+class Server final : public service::Delivery, public api::Backend {
 public:
     Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock);
     ~Server() override;
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
 
+    // Throws std::runtime_error if the TLS certificate or key cannot be loaded.
     // Binds and starts the workers. Throws boost::system::system_error if the address cannot be
     // bound.
     void start();
@@ -42,12 +46,23 @@ public:
     const ServerOptions& options() const noexcept { return options_; }
     router::Registry& registry() noexcept { return registry_; }
     service::CommandService& service() noexcept { return service_; }
+    api::HttpApi& api() noexcept { return api_; }
+    TlsContext* tls_context() noexcept { return tls_.get(); }
     std::size_t worker_count() const noexcept { return worker_count_; }
     Worker& worker(std::size_t i) noexcept { return *workers_[i]; }
 
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
                              router::SessionRef exclude) override;
     std::size_t close_user(std::string_view user, Errc reason) override;
+
+    // api::Backend (called on a worker thread)
+    bool online(std::string_view user) override;
+    std::size_t online_count() override;
+    std::vector<std::string> online_users(std::size_t limit) override;
+    std::vector<api::SessionInfo> sessions(std::string_view user) override;
+    std::size_t kick(std::string_view user) override;
+    void send_chat(std::string_view from, std::string_view body,
+                   std::function<void(service::ChatOutcome)> done) override;
 
 private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
@@ -59,6 +74,8 @@ private:
     std::size_t worker_count_;
     router::Registry registry_;
     service::CommandService service_;
+    std::unique_ptr<TlsContext> tls_;
+    api::HttpApi api_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<Acceptor> acceptor_;  // lives on worker 0
     std::unique_ptr<boost::asio::steady_timer> accept_retry_;

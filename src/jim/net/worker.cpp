@@ -10,34 +10,37 @@
 #include <algorithm>
 #include <cerrno>
 
+#include <openssl/ssl.h>
+
+#include "jim/net/conn_extra.hpp"
 #include "jim/net/server.hpp"
-#include "jim/proto/command.hpp"
-#include "jim/proto/replies.hpp"
+#include "jim/net/worker_internal.hpp"
 
 namespace jim::net {
 namespace {
 
 namespace asio = boost::asio;
+using namespace detail;
 
 thread_local Worker* tl_current = nullptr;
 
-constexpr std::size_t kReadBufferSize = 64 * 1024;
-constexpr int kMaxReadsPerWakeup = 8;      // then yield to other connections
-constexpr std::size_t kMaxIov = 64;        // entries per sendmsg
-constexpr std::size_t kMaxHeader = 16;     // largest protocol header (WS: 10)
-constexpr std::uint32_t kDrainTicks = 50;  // a closing connection gets this long to flush
-constexpr std::size_t kKeepOutboxCapacity = 16;
-
-// Writes the protocol header for one message; returns its length.
+// Writes the protocol header for one queued entry; returns its length.
 std::size_t frame_header(codec::Protocol p, const OutEntry& e, char* out) noexcept {
+    if (e.kind == OutEntry::Kind::raw) return 0;
     if (p == codec::Protocol::tcp) {
         codec::tcp::encode_header(e.command, static_cast<std::uint32_t>(e.body.size()), out);
         return codec::tcp::kHeaderSize;
     }
-    return 0;  // raw bytes (HTTP responses)
+    if (p == codec::Protocol::websocket) {
+        return codec::ws::encode_header(codec::ws::Opcode::text, e.body.size(), true, out);
+    }
+    return 0;
 }
 
 }  // namespace
+
+Connection::Connection(Socket s) : socket(std::move(s)) {}
+Connection::~Connection() = default;
 
 // ---------------------------------------------------------------------------------------------
 // The Peer a handler sees: a view of one connection on this worker, built on the stack for one
@@ -61,6 +64,11 @@ private:
     Connection& c_;
 };
 
+void Worker::dispatch(Connection& c, std::uint8_t command, std::string_view body) {
+    ConnPeer peer(*this, c);
+    server_.service().handle(peer, ctx_, command, body);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Life cycle
 
@@ -74,6 +82,9 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
       ctx_{proto::MessageIdGenerator(index, id_seed)} {
     const auto& o = server.options();
     login_ticks_ = ms_to_ticks(o.login_timeout_ms);
+    pending_cap_ = std::max({o.tcp.max_body + codec::tcp::kHeaderSizeWithSynSeq,
+                             o.max_ws_message + codec::ws::kMaxHeaderSize, kMaxHttpBody}) +
+                   o.max_http_head;
     heartbeat_ticks_ = ms_to_ticks(o.heartbeat_timeout_ms);
     slots_.emplace_back();  // slot 0 is never used, so a zero SessionRef names nothing
 }
@@ -139,6 +150,15 @@ Connection* Worker::find(router::SessionRef ref) noexcept {
     return ref.worker == index_ ? find(ref.slot, ref.generation) : nullptr;
 }
 
+ConnExtra& Worker::extra(Connection& c) {
+    if (!c.extra) c.extra = std::make_unique<ConnExtra>();
+    return *c.extra;
+}
+
+void Worker::release_extra_if_empty(Connection& c) noexcept {
+    if (c.extra && c.extra->empty()) c.extra.reset();
+}
+
 void Worker::adopt(Connection::Socket socket) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
@@ -165,11 +185,27 @@ void Worker::adopt(Connection::Socket socket) {
     arm_read(c);
 }
 
+void Worker::bind_user(Connection& c, std::string_view user) {
+    auto& registry = server_.registry();
+    if (!c.user.empty()) registry.remove(c.user, ref_of(c));
+    c.user.assign(user);
+    registry.add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
+    schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
 void Worker::arm_read(Connection& c) {
     c.socket.async_wait(asio::socket_base::wait_read,
                         [this, slot = c.slot, gen = c.generation](boost::system::error_code ec) {
                             if (!ec) on_readable(slot, gen);
                         });
+}
+
+ssize_t Worker::read_some(Connection& c, char* buf, std::size_t size) {
+    if (c.tls) return tls_read(c, buf, size);
+    return ::read(c.socket.native_handle(), buf, size);
 }
 
 // Reads until the socket would block (the reactor is edge-triggered), at most
@@ -178,10 +214,12 @@ void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
     for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
         Connection* c = find(slot, generation);
         if (c == nullptr || c->state != Connection::State::open) return;
-        const ssize_t n = ::read(c->socket.native_handle(), read_buffer_.data(), read_buffer_.size());
+        if (!maybe_start_tls(*c)) return;
+        const ssize_t n = read_some(*c, read_buffer_.data(), read_buffer_.size());
         if (n > 0) {
             c->last_active_tick = wheel_.now();
-            on_data(*c, std::string_view(read_buffer_.data(), static_cast<std::size_t>(n)));
+            c->ws_pinged = false;
+            on_data(*c, std::span<char>(read_buffer_.data(), static_cast<std::size_t>(n)));
             continue;
         }
         if (n == 0) {
@@ -202,7 +240,7 @@ void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
 
 // Parses straight from the worker buffer; only an unfinished frame is copied into the
 // connection, and released as soon as it completes.
-void Worker::on_data(Connection& c, std::string_view data) {
+void Worker::on_data(Connection& c, std::span<char> data) {
     if (c.pending_in.empty()) {
         const std::size_t used = parse(c, data);
         if (used < data.size() && c.state == Connection::State::open) {
@@ -211,106 +249,47 @@ void Worker::on_data(Connection& c, std::string_view data) {
         return;
     }
     c.pending_in.insert(c.pending_in.end(), data.begin(), data.end());
-    const std::size_t used = parse(c, std::string_view(c.pending_in.data(), c.pending_in.size()));
+    if (c.pending_in.size() > pending_cap_) {
+        // Only a paused HTTP exchange with a peer that keeps pipelining gets here: every frame
+        // and head is bounded by its own limit below this cap.
+        close_after_flush(c, Errc::body_too_large);
+        return;
+    }
+    resume_input(c);
+}
+
+// Parses what is kept in pending_in (after new bytes, or when a paused HTTP exchange ends).
+void Worker::resume_input(Connection& c) {
+    if (c.pending_in.empty() || c.state != Connection::State::open) return;
+    const std::size_t used = parse(c, std::span<char>(c.pending_in.data(), c.pending_in.size()));
     if (c.state != Connection::State::open || used == c.pending_in.size()) {
         std::vector<char>().swap(c.pending_in);
     } else if (used > 0) {
-        c.pending_in.erase(c.pending_in.begin(), c.pending_in.begin() + static_cast<std::ptrdiff_t>(used));
+        c.pending_in.erase(c.pending_in.begin(),
+                           c.pending_in.begin() + static_cast<std::ptrdiff_t>(used));
     }
-}
-
-// Returns how many bytes were consumed; the rest is an unfinished frame or head.
-std::size_t Worker::parse(Connection& c, std::string_view data) {
-    if (c.protocol == codec::Protocol::unknown) {
-        const auto& o = server_.options();
-        const auto d = codec::detect(std::span<const char>(data.data(), data.size()), o.max_http_head);
-        using S = codec::DetectResult::Status;
-        if (d.status == S::need_more) return 0;
-        if (d.status == S::error) {
-            destroy(c, d.error);
-            return data.size();
-        }
-        switch (d.protocol) {
-            case codec::Protocol::tcp: c.protocol = codec::Protocol::tcp; break;
-            case codec::Protocol::tls: destroy(c, Errc::tls_unavailable); return data.size();
-            default:
-                c.protocol = codec::Protocol::http;
-                refuse_http(c);
-                return data.size();
-        }
-    }
-    return parse_tcp(c, data);
-}
-
-std::size_t Worker::parse_tcp(Connection& c, std::string_view data) {
-    const auto& limits = server_.options().tcp;
-    std::size_t off = 0;
-    while (c.state == Connection::State::open && off < data.size()) {
-        const auto r = codec::tcp::decode(std::span<const char>(data.data() + off, data.size() - off), limits);
-        if (r.status == codec::tcp::Status::need_more) {
-            if (r.needed > 0 && !c.pending_in.empty()) c.pending_in.reserve(r.needed);
-            break;
-        }
-        if (r.status == codec::tcp::Status::error) {
-            fail(c, r.error);
-            return data.size();
-        }
-        off += r.consumed;
-        stats_.add(stats_.frames_in);
-        if (r.frame.has_syn_seq && r.frame.syn_seq > 0) {
-            stats_.add(stats_.syn_seq_dropped);  // an "answer" to a request we never send
-            continue;
-        }
-        ConnPeer peer(*this, c);
-        server_.service().handle(peer, ctx_, r.frame.command, r.frame.body);
-    }
-    return off;
-}
-
-// HTTP and WebSocket are detected here already; their handlers arrive with P3. Until then the
-// request gets a clear JSON error instead of a silent close.
-void Worker::refuse_http(Connection& c) {
-    static constexpr std::string_view kBody =
-        R"({"error":"not_implemented","message":"this jim build speaks the J-IM TCP protocol only"})";
-    std::string response =
-        "HTTP/1.1 501 Not Implemented\r\nContent-Type: application/json\r\nConnection: close\r\n"
-        "Content-Length: " +
-        std::to_string(kBody.size()) + "\r\n\r\n";
-    response += kBody;
-    send(c, 0, SharedBytes::copy_of(response));
-    close_after_flush(c, Errc::unsupported);
-}
-
-// A framing error: tell the peer which status it hit (J-IM closed silently), then close.
-void Worker::fail(Connection& c, Errc reason) {
-    const auto& info = error_info(reason);
-    if (info.status != 0) {
-        send(c, proto::code(proto::Command::unknown),
-             SharedBytes::copy_of(proto::status_reply(proto::Command::unknown, info.status, info.name)));
-    }
-    close_after_flush(c, reason);
-}
-
-void Worker::bind_user(Connection& c, std::string_view user) {
-    auto& registry = server_.registry();
-    if (!c.user.empty()) registry.remove(c.user, ref_of(c));
-    c.user.assign(user);
-    registry.add(c.user, ref_of(c));
-    schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
 
 void Worker::send(Connection& c, std::uint8_t command, SharedBytes body) {
+    queue(c, OutEntry{std::move(body), command, OutEntry::Kind::message});
+}
+
+void Worker::send_raw(Connection& c, SharedBytes bytes) {
+    queue(c, OutEntry{std::move(bytes), 0, OutEntry::Kind::raw});
+}
+
+void Worker::queue(Connection& c, OutEntry entry) {
     if (c.state == Connection::State::closed) return;
-    const auto size = static_cast<std::uint32_t>(body.size() + kMaxHeader);
+    const auto size = static_cast<std::uint32_t>(entry.body.size() + kMaxHeader);
     if (c.out_bytes + size > server_.options().max_outbox_bytes) {
         destroy(c, Errc::slow_consumer);
         return;
     }
     c.out_bytes += size;
-    c.outbox.push_back(OutEntry{std::move(body), command});
+    c.outbox.push_back(std::move(entry));
     stats_.add(stats_.frames_out);
     mark_dirty(c);
 }
@@ -375,58 +354,91 @@ void Worker::flush() {
     free_closed();
 }
 
+// Drops `bytes` written (headers included) from the front of the outbox.
+void Worker::consume_output(Connection& c, std::size_t bytes) {
+    std::size_t written = bytes + c.out_offset;
+    std::size_t done = 0;
+    char h[kMaxHeader];
+    for (; done < c.outbox.size(); ++done) {
+        const OutEntry& e = c.outbox[done];
+        const std::size_t total = frame_header(c.protocol, e, h) + e.body.size();
+        if (written < total) break;
+        written -= total;
+        c.out_bytes -= static_cast<std::uint32_t>(e.body.size() + kMaxHeader);
+    }
+    c.outbox.erase(c.outbox.begin(), c.outbox.begin() + static_cast<std::ptrdiff_t>(done));
+    c.out_offset = static_cast<std::uint32_t>(written);
+}
+
+// Copies up to `limit` bytes of queued output (headers included, from out_offset on) to `out`.
+std::size_t Worker::gather(const Connection& c, char* out, std::size_t limit) const {
+    std::size_t n = 0;
+    std::size_t skip = c.out_offset;
+    char h[kMaxHeader];
+    for (const OutEntry& e : c.outbox) {
+        const std::size_t h_len = frame_header(c.protocol, e, h);
+        const std::string_view parts[2] = {std::string_view(h, h_len), e.body.view()};
+        for (auto part : parts) {
+            if (skip >= part.size()) {
+                skip -= part.size();
+                continue;
+            }
+            const std::size_t take = std::min(part.size() - skip, limit - n);
+            std::copy_n(part.data() + skip, take, out + n);
+            n += take;
+            skip = 0;
+            if (n == limit) return n;
+        }
+    }
+    return n;
+}
+
 void Worker::flush_connection(Connection& c) {
     if (c.write_armed) return;  // the writable handler continues
-    const int fd = c.socket.native_handle();
-    while (!c.outbox.empty()) {
-        iovec iov[kMaxIov];
-        char headers[kMaxIov / 2][kMaxHeader];
-        std::size_t n_iov = 0;
-        std::size_t skip = c.out_offset;
-        for (std::size_t i = 0; i < c.outbox.size() && i < kMaxIov / 2; ++i) {
-            const OutEntry& e = c.outbox[i];
-            char* h = headers[i];
-            const std::size_t h_len = frame_header(c.protocol, e, h);
-            std::string_view parts[2] = {std::string_view(h, h_len), e.body.view()};
-            for (auto part : parts) {
-                if (skip >= part.size()) {
-                    skip -= part.size();
-                    continue;
+    if (c.tls) {
+        flush_tls(c);
+    } else {
+        const int fd = c.socket.native_handle();
+        while (!c.outbox.empty()) {
+            iovec iov[kMaxIov];
+            char headers[kMaxIov / 2][kMaxHeader];
+            std::size_t n_iov = 0;
+            std::size_t skip = c.out_offset;
+            for (std::size_t i = 0; i < c.outbox.size() && i < kMaxIov / 2; ++i) {
+                const OutEntry& e = c.outbox[i];
+                const std::size_t h_len = frame_header(c.protocol, e, headers[i]);
+                const std::string_view parts[2] = {std::string_view(headers[i], h_len),
+                                                   e.body.view()};
+                for (auto part : parts) {
+                    if (skip >= part.size()) {
+                        skip -= part.size();
+                        continue;
+                    }
+                    iov[n_iov].iov_base = const_cast<char*>(part.data() + skip);
+                    iov[n_iov].iov_len = part.size() - skip;
+                    ++n_iov;
+                    skip = 0;
                 }
-                iov[n_iov].iov_base = const_cast<char*>(part.data() + skip);
-                iov[n_iov].iov_len = part.size() - skip;
-                ++n_iov;
-                skip = 0;
             }
-        }
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = n_iov;
-        const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-        stats_.add(stats_.writes);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                arm_write(c);
+            msghdr msg{};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = n_iov;
+            const ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+            stats_.add(stats_.writes);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    arm_write(c);
+                    return;
+                }
+                destroy(c, errno == EPIPE || errno == ECONNRESET ? Errc::peer_closed
+                                                                  : Errc::io_error);
                 return;
             }
-            destroy(c, errno == EPIPE || errno == ECONNRESET ? Errc::peer_closed : Errc::io_error);
-            return;
+            consume_output(c, static_cast<std::size_t>(n));
         }
-        // Drop what was written completely; remember how far into the next entry we got.
-        std::size_t written = static_cast<std::size_t>(n) + c.out_offset;
-        std::size_t done = 0;
-        for (; done < c.outbox.size(); ++done) {
-            const OutEntry& e = c.outbox[done];
-            char h[kMaxHeader];
-            const std::size_t total = frame_header(c.protocol, e, h) + e.body.size();
-            if (written < total) break;
-            written -= total;
-            c.out_bytes -= static_cast<std::uint32_t>(e.body.size() + kMaxHeader);
-        }
-        c.outbox.erase(c.outbox.begin(), c.outbox.begin() + static_cast<std::ptrdiff_t>(done));
-        c.out_offset = static_cast<std::uint32_t>(written);
     }
+    if (c.state == Connection::State::closed || !c.outbox.empty()) return;
     c.out_offset = 0;
     c.out_bytes = 0;
     if (c.outbox.capacity() > kKeepOutboxCapacity) std::vector<OutEntry>().swap(c.outbox);
@@ -438,11 +450,11 @@ void Worker::arm_write(Connection& c) {
     c.socket.async_wait(asio::socket_base::wait_write,
                         [this, slot = c.slot, gen = c.generation](boost::system::error_code ec) {
                             if (ec) return;
-                            if (Connection* conn = find(slot, gen)) {
-                                conn->write_armed = false;
-                                flush_connection(*conn);
-                                free_closed();
-                            }
+                            Connection* conn = find(slot, gen);
+                            if (conn == nullptr) return;
+                            conn->write_armed = false;
+                            flush_connection(*conn);
+                            free_closed();
                         });
 }
 
@@ -451,6 +463,12 @@ void Worker::arm_write(Connection& c) {
 
 void Worker::close_after_flush(Connection& c, Errc reason) {
     if (c.state != Connection::State::open) return;
+    if (c.protocol == codec::Protocol::websocket && !c.ws_close_sent) {
+        const auto code = error_info(reason).ws_close;
+        ws_send_control(c, codec::ws::Opcode::close,
+                        codec::ws::close_payload(code, error_info(reason).name));
+        c.ws_close_sent = true;
+    }
     c.state = Connection::State::draining;
     c.close_reason = reason;
     c.last_active_tick = wheel_.now();
@@ -462,6 +480,7 @@ void Worker::destroy(Connection& c, Errc reason) {
     if (c.state == Connection::State::closed) return;
     c.state = Connection::State::closed;
     if (!c.user.empty()) server_.registry().remove(c.user, ref_of(c));
+    if (c.tls) SSL_shutdown(c.extra->tls->ssl.get());  // best effort close_notify
     boost::system::error_code ec;
     c.socket.close(ec);  // a pending wait completes with operation_aborted and finds no slot
     stats_.add(stats_.closed[static_cast<std::size_t>(reason)]);
@@ -481,13 +500,22 @@ void Worker::free_closed() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deadlines: login timeout, heartbeat (idle) timeout, drain timeout.
+// Deadlines: login timeout, heartbeat (idle) timeout, WebSocket keep-alive ping, drain timeout.
 
 std::uint32_t Worker::deadline(const Connection& c) const noexcept {
     if (c.state == Connection::State::draining) return c.last_active_tick + kDrainTicks;
-    if (c.user.empty() && login_ticks_ != 0) return c.born_tick + login_ticks_;
-    if (heartbeat_ticks_ != 0) return c.last_active_tick + heartbeat_ticks_;
-    return 0;
+    // HTTP connections never log in: their keep-alive idles out like an unlogged session.
+    const bool logged_in = !c.user.empty();
+    if (!logged_in && login_ticks_ != 0) {
+        return c.protocol == codec::Protocol::http ? c.last_active_tick + login_ticks_
+                                                   : c.born_tick + login_ticks_;
+    }
+    if (heartbeat_ticks_ == 0) return 0;
+    // A WebSocket peer is pinged halfway, so browsers (which answer pings by themselves) stay.
+    if (c.protocol == codec::Protocol::websocket && !c.ws_pinged) {
+        return c.last_active_tick + std::max<std::uint32_t>(heartbeat_ticks_ / 2, 1);
+    }
+    return c.last_active_tick + heartbeat_ticks_;
 }
 
 void Worker::schedule_deadline(Connection& c) {
@@ -513,21 +541,31 @@ void Worker::on_tick() {
         Connection* c = find(e.slot, e.generation);
         if (c == nullptr || c->wheel_tick != e.tick) return;  // closed, or superseded
         c->wheel_tick = 0;
-        const std::uint32_t due = deadline(*c);
-        if (due == 0) return;
-        if (due > wheel_.now()) {
-            c->wheel_tick = wheel_.schedule(c->slot, c->generation, due);
-            return;
-        }
-        if (c->state == Connection::State::draining) {
-            destroy(*c, c->close_reason);
-        } else {
-            destroy(*c, c->user.empty() && login_ticks_ != 0 ? Errc::login_timeout
-                                                              : Errc::idle_timeout);
-        }
+        on_deadline(*c);
     });
     free_closed();
     start_ticks();
+}
+
+void Worker::on_deadline(Connection& c) {
+    const std::uint32_t due = deadline(c);
+    if (due == 0) return;
+    if (due > wheel_.now()) {
+        c.wheel_tick = wheel_.schedule(c.slot, c.generation, due);
+        return;
+    }
+    if (c.state == Connection::State::draining) {
+        destroy(c, c.close_reason);
+        return;
+    }
+    const bool logged_in = !c.user.empty();
+    if (c.protocol == codec::Protocol::websocket && logged_in && !c.ws_pinged) {
+        ws_ping(c);
+        schedule_deadline(c);
+        return;
+    }
+    close_after_flush(c, !logged_in && login_ticks_ != 0 ? Errc::login_timeout
+                                                         : Errc::idle_timeout);
 }
 
 }  // namespace jim::net

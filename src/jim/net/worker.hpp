@@ -2,10 +2,15 @@
 // One network worker: a thread running its own io_context, owning the connections accepted onto
 // it for their whole life (CONVENTIONS: muduo EventLoop, seastar shards).
 //
-// Per loop pass: reads are drained into the worker's single receive buffer and dispatched;
+// Per loop pass: reads are drained into the worker's single receive buffer and dispatched by
+// protocol (TCP frames, WebSocket frames, HTTP requests; TLS underneath any of them);
 // everything queued for a connection is marked dirty; a flush posted once per pass writes each
 // dirty connection with one sendmsg (corking) and hands messages for other workers over in one
 // batch per worker.
+//
+// The member functions are spread over worker.cpp (loop, I/O, closing, deadlines),
+// worker_tcp.cpp (detection and J-IM TCP), worker_ws.cpp (WebSocket), worker_http.cpp (HTTP)
+// and worker_tls.cpp (TLS).
 // Thread: everything runs on the owning worker thread, except post_batch(), post_shutdown() and
 // the stats, which any thread may call.
 
@@ -16,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -50,6 +56,7 @@ public:
     boost::asio::io_context& io() noexcept { return io_; }
     std::uint16_t index() const noexcept { return index_; }
     const WorkerStats& stats() const noexcept { return stats_; }
+    service::WorkerContext& context() noexcept { return ctx_; }
     // The worker whose thread is calling, or nullptr.
     static Worker* current() noexcept;
 
@@ -79,33 +86,60 @@ private:
     Connection* find(std::uint32_t slot, std::uint32_t generation) noexcept;
     Connection* find(router::SessionRef ref) noexcept;
     router::SessionRef ref_of(const Connection& c) const noexcept;
+    ConnExtra& extra(Connection& c);
+    void release_extra_if_empty(Connection& c) noexcept;
 
+    // Input (worker.cpp, worker_tcp.cpp)
     void arm_read(Connection& c);
     void on_readable(std::uint32_t slot, std::uint32_t generation);
-    void on_data(Connection& c, std::string_view data);
-    std::size_t parse(Connection& c, std::string_view data);
-    std::size_t parse_tcp(Connection& c, std::string_view data);
-    void refuse_http(Connection& c);
+    ssize_t read_some(Connection& c, char* buf, std::size_t size);
+    void on_data(Connection& c, std::span<char> data);
+    void resume_input(Connection& c);
+    std::size_t parse(Connection& c, std::span<char> data);
+    std::size_t parse_tcp(Connection& c, std::span<char> data);
+    void dispatch(Connection& c, std::uint8_t command, std::string_view body);
     void fail(Connection& c, Errc reason);
 
+    // WebSocket (worker_ws.cpp)
+    std::size_t ws_upgrade(Connection& c, std::span<char> data, std::size_t head_size);
+    std::size_t parse_ws(Connection& c, std::span<char> data);
+    void ws_control(Connection& c, codec::ws::Opcode op, std::string_view payload);
+    void ws_message(Connection& c, codec::ws::Opcode op, std::string_view payload);
+    void ws_send_control(Connection& c, codec::ws::Opcode op, std::string_view payload);
+    void ws_ping(Connection& c);
+
+    // HTTP (worker_http.cpp)
+    std::size_t parse_http(Connection& c, std::span<char> data);
+    void http_error(Connection& c, Errc reason);
+
+    // TLS (worker_tls.cpp)
+    bool maybe_start_tls(Connection& c);
+    ssize_t tls_read(Connection& c, char* buf, std::size_t size);
+    void flush_tls(Connection& c);
+
+    // Output (worker.cpp)
     void send(Connection& c, std::uint8_t command, SharedBytes body);
+    void send_raw(Connection& c, SharedBytes bytes);
+    void queue(Connection& c, OutEntry entry);
     void mark_dirty(Connection& c);
     void schedule_flush();
     void flush();
     void flush_connection(Connection& c);
+    std::size_t gather(const Connection& c, char* out, std::size_t limit) const;
+    void consume_output(Connection& c, std::size_t bytes);
     void arm_write(Connection& c);
     void bind_user(Connection& c, std::string_view user);
 
+    // Closing and deadlines (worker.cpp)
     void close_after_flush(Connection& c, Errc reason);
     void destroy(Connection& c, Errc reason);
     void free_closed();
-
     void start_ticks();
     void on_tick();
+    void on_deadline(Connection& c);
     std::uint32_t deadline(const Connection& c) const noexcept;
     void schedule_deadline(Connection& c);
     std::uint32_t ms_to_ticks(std::int64_t ms) const noexcept;
-
     void shutdown();
 
     Server& server_;
@@ -118,17 +152,20 @@ private:
     std::vector<std::uint32_t> free_slots_;
     std::vector<std::uint32_t> closed_slots_;  // freed at the end of the pass
     std::vector<char> read_buffer_;            // shared by every connection of this worker
+    std::vector<char> tls_buffer_;             // plaintext gathered for one SSL_write
     std::vector<router::SessionRef> dirty_;     // connections with output queued this pass
     std::vector<router::SessionRef> flushing_;  // dirty_ of the pass being flushed
     std::vector<std::vector<Envelope>> outgoing_;  // per target worker, this pass
     bool flush_scheduled_ = false;
     bool shutting_down_ = false;
+    bool in_http_dispatch_ = false;  // an HTTP handler is running synchronously
 
     TimerWheel wheel_;
     boost::asio::steady_timer tick_timer_;
     std::chrono::steady_clock::time_point epoch_;
     std::uint32_t login_ticks_ = 0;
     std::uint32_t heartbeat_ticks_ = 0;
+    std::size_t pending_cap_ = 0;  // most unfinished input a connection may hold
 
     service::WorkerContext ctx_;
     WorkerStats stats_;

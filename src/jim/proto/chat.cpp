@@ -4,9 +4,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serializer.hpp>
 
-#include <algorithm>
-#include <cmath>
-
 #include "jim/proto/json_util.hpp"
 
 namespace jim::proto {
@@ -20,25 +17,6 @@ void serialize_into(const boost::json::value& v, std::string& out) {
         out.resize(old + 256);
         const auto written = sr.read(out.data() + old, 256);
         out.resize(old + written.size());
-    }
-}
-
-// Boost.JSON parses an overflowing number such as 1e999 as an infinite double and serializes it
-// back as `Infinity`, which is not JSON; such a body must not reach receivers or the store.
-// Recursion is bounded by the parser's maximum depth.
-bool numbers_finite(const boost::json::value& v) noexcept {
-    switch (v.kind()) {
-        case boost::json::kind::double_:
-            return std::isfinite(v.get_double());
-        case boost::json::kind::array:
-            return std::all_of(v.get_array().begin(), v.get_array().end(),
-                               [](const boost::json::value& e) { return numbers_finite(e); });
-        case boost::json::kind::object:
-            return std::all_of(
-                v.get_object().begin(), v.get_object().end(),
-                [](const boost::json::key_value_pair& kv) { return numbers_finite(kv.value()); });
-        default:
-            return true;
     }
 }
 
@@ -56,7 +34,7 @@ Errc prepare_chat(std::string_view json, std::string_view user, std::string_view
     boost::system::error_code ec;
     boost::json::value v = boost::json::parse(json, ec, &mr);
     if (ec || !v.is_object()) return fail(out, Errc::bad_json, "body is not a JSON object");
-    if (!numbers_finite(v)) return fail(out, Errc::bad_json, "number out of range");
+    if (!all_numbers_finite(v)) return fail(out, Errc::bad_json, "number out of range");
     auto& o = v.get_object();
 
     const auto chat_type = get_int(o, "chatType");

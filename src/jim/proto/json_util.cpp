@@ -1,6 +1,8 @@
 #include "jim/proto/json_util.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 
 namespace jim::proto {
 
@@ -61,6 +63,21 @@ std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_vi
         if (ec == std::errc() && ptr == last && first != last) return out;
     }
     return std::nullopt;
+}
+
+bool all_numbers_finite(const boost::json::value& v) noexcept {
+    switch (v.kind()) {
+        case boost::json::kind::double_: return std::isfinite(v.get_double());
+        case boost::json::kind::array:
+            return std::all_of(v.get_array().begin(), v.get_array().end(),
+                               [](const boost::json::value& e) { return all_numbers_finite(e); });
+        case boost::json::kind::object:
+            return std::all_of(v.get_object().begin(), v.get_object().end(),
+                               [](const boost::json::key_value_pair& kv) {
+                                   return all_numbers_finite(kv.value());
+                               });
+        default: return true;
+    }
 }
 
 }  // namespace jim::proto

@@ -21,4 +21,9 @@ std::optional<std::string_view> get_string(const boost::json::object& o, std::st
 // The member as an integer: an integral JSON number, or a string holding one ("2").
 std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_view key);
 
+// False if any number in `v` is infinite or NaN. Boost.JSON parses an overflowing number such as
+// 1e999 as an infinite double and would serialize it back as `Infinity`, which is not JSON; such
+// a body must never be re-serialised to anyone. Recursion is bounded by the parser's depth limit.
+bool all_numbers_finite(const boost::json::value& v) noexcept;
+
 }  // namespace jim::proto

@@ -4,12 +4,12 @@
 
 namespace jim::router {
 
-std::size_t Registry::add(std::string_view user, SessionRef ref) {
+std::size_t Registry::add(std::string_view user, SessionRef ref, std::uint8_t protocol) {
     Shard& s = shard(user);
     std::lock_guard lock(s.mu);
     auto it = s.users.find(user);
-    if (it == s.users.end()) it = s.users.emplace(std::string(user), std::vector<SessionRef>{}).first;
-    it->second.push_back(ref);
+    if (it == s.users.end()) it = s.users.emplace(std::string(user), std::vector<Entry>{}).first;
+    it->second.push_back(Entry{ref, protocol});
     return it->second.size();
 }
 
@@ -19,7 +19,8 @@ std::size_t Registry::remove(std::string_view user, SessionRef ref) {
     const auto it = s.users.find(user);
     if (it == s.users.end()) return 0;
     auto& refs = it->second;
-    refs.erase(std::remove(refs.begin(), refs.end(), ref), refs.end());
+    refs.erase(std::remove_if(refs.begin(), refs.end(), [&](const Entry& e) { return e.ref == ref; }),
+               refs.end());
     const std::size_t left = refs.size();
     if (left == 0) s.users.erase(it);
     return left;
@@ -30,8 +31,16 @@ std::size_t Registry::lookup(std::string_view user, std::vector<SessionRef>& out
     std::lock_guard lock(s.mu);
     const auto it = s.users.find(user);
     if (it == s.users.end()) return 0;
-    out.insert(out.end(), it->second.begin(), it->second.end());
+    for (const Entry& e : it->second) out.push_back(e.ref);
     return it->second.size();
+}
+
+std::vector<Registry::Entry> Registry::sessions(std::string_view user) const {
+    Shard& s = shard(user);
+    std::lock_guard lock(s.mu);
+    const auto it = s.users.find(user);
+    if (it == s.users.end()) return {};
+    return it->second;
 }
 
 bool Registry::online(std::string_view user) const {

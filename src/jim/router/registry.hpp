@@ -21,12 +21,21 @@ namespace jim::router {
 
 class Registry {
 public:
+    // One live session of a user and the protocol it speaks (an opaque small number for the
+    // router; the network layer gives it meaning).
+    struct Entry {
+        SessionRef ref;
+        std::uint8_t protocol = 0;
+    };
+
     // Adds `ref` to `user`; returns the user's session count afterwards.
-    std::size_t add(std::string_view user, SessionRef ref);
+    std::size_t add(std::string_view user, SessionRef ref, std::uint8_t protocol = 0);
     // Removes `ref` from `user`; returns the user's remaining session count.
     std::size_t remove(std::string_view user, SessionRef ref);
     // Appends the user's sessions to `out`; returns how many were appended.
     std::size_t lookup(std::string_view user, std::vector<SessionRef>& out) const;
+    // The user's sessions with their protocols.
+    std::vector<Entry> sessions(std::string_view user) const;
     bool online(std::string_view user) const;
     std::size_t online_users() const;
     std::vector<std::string> users() const;
@@ -41,7 +50,7 @@ private:
     };
     struct Shard {
         mutable std::mutex mu;
-        std::unordered_map<std::string, std::vector<SessionRef>, Hash, std::equal_to<>> users;
+        std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>> users;
     };
     Shard& shard(std::string_view user) const noexcept {
         return shards_[Hash{}(user) % kShards];

@@ -47,7 +47,7 @@ bool parse_object(std::string_view body, boost::json::value& out) {
     }
     boost::system::error_code ec;
     out = boost::json::parse(body, ec);
-    return !ec && out.is_object();
+    return !ec && out.is_object() && proto::all_numbers_finite(out);
 }
 
 }  // namespace
@@ -161,37 +161,46 @@ void CommandService::on_close(Peer& peer, std::string_view body) {
     delivery_.close_user(*target, Errc::ok);
 }
 
-// cmd 11 (spec §6.6). Private chat goes to every session of the receiver and to the sender's
-// other sessions (multi-device sync). The ack says 10000 when at least one receiver session got
-// it and 10001 when the receiver is offline.
+// cmd 11 (spec §6.6).
 void CommandService::on_chat(Peer& peer, WorkerContext& ctx, std::string_view body) {
-    const std::int64_t now = clock_.now_ms();
-    const auto id = ctx.ids.next(now);
+    const ChatOutcome out = send_chat(peer.user(), body, ctx, peer.ref());
+    const auto ack = out.error == Errc::ok
+                         ? proto::chat_ack(out.code, out.id, out.create_time)
+                         : proto::status_reply(Command::chat_resp, out.code, out.reason);
+    reply(peer, proto::code(Command::chat_resp), ack);
+}
+
+// Private chat goes to every session of the receiver and to the sender's other sessions
+// (multi-device sync). The code is 10000 when at least one receiver session got it and 10001
+// when the receiver is offline.
+ChatOutcome CommandService::send_chat(std::string_view user, std::string_view body,
+                                      WorkerContext& ctx, router::SessionRef exclude) {
+    ChatOutcome out;
+    out.create_time = clock_.now_ms();
+    const auto id = ctx.ids.next(out.create_time);
+    out.id.assign(proto::MessageIdGenerator::view(id));
     proto::PreparedChat chat;
-    const Errc e = proto::prepare_chat(body, peer.user(), proto::MessageIdGenerator::view(id), now,
-                                       chat);
-    if (e == Errc::ok && chat.type == proto::ChatType::group) {
-        reply(peer, proto::code(Command::chat_resp),
-              proto::status_reply(Command::chat_resp, status::kSendFailed,
-                                  "group chat is not available in this release"));
-        return;
+    out.error = proto::prepare_chat(body, user, out.id, out.create_time, chat);
+    if (out.error == Errc::ok && chat.type == proto::ChatType::group) {
+        out.error = Errc::unsupported;
+        chat.reason = "group chat is not available in this release";
     }
-    if (e != Errc::ok) {
-        reply(peer, proto::code(Command::chat_resp),
-              proto::status_reply(Command::chat_resp, error_info(e).status, chat.reason));
-        return;
+    if (out.error != Errc::ok) {
+        out.code = out.error == Errc::unsupported ? status::kSendFailed
+                                                  : error_info(out.error).status;
+        out.reason = std::move(chat.reason);
+        return out;
     }
     const SharedBytes push = SharedBytes::copy_of(proto::chat_push(chat.body));
     const auto chat_code = proto::code(Command::chat_req);
-    std::size_t reached = delivery_.send_to_user(chat.to, chat_code, push, peer.ref());
-    if (chat.to != peer.user()) {
-        delivery_.send_to_user(peer.user(), chat_code, push, peer.ref());
+    std::size_t reached = delivery_.send_to_user(chat.to, chat_code, push, exclude);
+    if (chat.to != user) {
+        delivery_.send_to_user(user, chat_code, push, exclude);
     } else {
-        reached = 1;  // a note to self counts as delivered to the sending session
+        reached = 1;  // a note to self counts as delivered
     }
-    reply(peer, proto::code(Command::chat_resp),
-          proto::chat_ack(reached > 0 ? status::kOk : status::kOffline,
-                          proto::MessageIdGenerator::view(id), now));
+    out.code = reached > 0 ? status::kOk : status::kOffline;
+    return out;
 }
 
 }  // namespace jim::service

@@ -6,6 +6,7 @@
 // state of its own between calls (per-worker state lives in WorkerContext).
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "jim/auth/authenticator.hpp"
@@ -20,6 +21,15 @@ struct WorkerContext {
     proto::MessageIdGenerator ids;
 };
 
+// What became of one chat message.
+struct ChatOutcome {
+    Errc error = Errc::ok;
+    int code = 0;        // the J-IM status for the sender's ack (10000, 10001, 10002, ...)
+    std::string reason;  // when refused
+    std::string id;      // server message id, when accepted
+    std::int64_t create_time = 0;
+};
+
 class CommandService {
 public:
     CommandService(const auth::Authenticator& auth, Delivery& delivery, const Clock& clock)
@@ -27,6 +37,11 @@ public:
 
     // Handles one decoded command with its JSON body.
     void handle(Peer& peer, WorkerContext& ctx, std::uint8_t command, std::string_view body);
+
+    // Validates, completes and routes one chat message from `user` (the session's user, or any
+    // user for the HTTP API). `exclude` is the sending session, which gets no copy.
+    ChatOutcome send_chat(std::string_view user, std::string_view body, WorkerContext& ctx,
+                          router::SessionRef exclude);
 
 private:
     void on_auth(Peer& peer, std::string_view body);

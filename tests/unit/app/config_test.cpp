@@ -26,6 +26,11 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.max_body_bytes, b.limits.max_body_bytes);
     EXPECT_EQ(a.limits.max_http_head_bytes, b.limits.max_http_head_bytes);
     EXPECT_EQ(a.limits.login_timeout_ms, b.limits.login_timeout_ms);
+    EXPECT_EQ(a.limits.max_ws_message_bytes, b.limits.max_ws_message_bytes);
+    EXPECT_EQ(a.tls.cert, b.tls.cert);
+    EXPECT_EQ(a.tls.key, b.tls.key);
+    EXPECT_EQ(a.http.root, b.http.root);
+    EXPECT_EQ(a.api.key, b.api.key);
     EXPECT_EQ(a.auth.mode, b.auth.mode);
     EXPECT_EQ(a.auth.users_file, b.auth.users_file);
     EXPECT_EQ(a.auth.default_groups, b.auth.default_groups);
@@ -313,7 +318,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 13u);
+    ASSERT_EQ(keys.size(), 18u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;

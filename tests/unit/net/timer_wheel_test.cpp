@@ -45,7 +45,7 @@ TEST(TimerWheel, VisitorMayReschedule) {
 
 // The per-connection footprint is a stated target (ARCHITECTURE.md): keep an eye on it.
 TEST(Connection, StaysSmall) {
-    EXPECT_LE(sizeof(Connection), 160u) << "update ARCHITECTURE.md if this grows on purpose";
+    EXPECT_LE(sizeof(Connection), 168u) << "update ARCHITECTURE.md if this grows on purpose";
 }
 
 }  // namespace

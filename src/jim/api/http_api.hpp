@@ -1,0 +1,63 @@
+#pragma once
+// The HTTP API for the business backend (J-IM's three /api routes, made to work, plus what a
+// backend needs) and the static web page, on the shared port. See docs/http-api.md.
+//
+// Access: with api.key set, /api/* needs "Authorization: Bearer <key>"; without a key only
+// loopback clients may call /api/*. Static files are public.
+// Thread: handle() runs on the worker that parsed the request; the object is immutable.
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jim/api/http_util.hpp"
+#include "jim/api/static_files.hpp"
+#include "jim/service/command_service.hpp"
+
+namespace jim::api {
+
+struct SessionInfo {
+    std::string protocol;  // "tcp", "ws"
+    unsigned worker = 0;
+};
+
+// What the API needs from the running server. Implemented by net::Server.
+// Thread: called on a worker thread.
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual bool online(std::string_view user) = 0;
+    virtual std::size_t online_count() = 0;
+    virtual std::vector<std::string> online_users(std::size_t limit) = 0;
+    virtual std::vector<SessionInfo> sessions(std::string_view user) = 0;
+    virtual std::size_t kick(std::string_view user) = 0;
+    // Sends a chat message as `from`; `done` runs on the calling worker.
+    virtual void send_chat(std::string_view from, std::string_view body,
+                           std::function<void(service::ChatOutcome)> done) = 0;
+};
+
+struct ApiOptions {
+    std::string key;          // api.key; empty: loopback clients only
+    std::string static_root;  // http.root
+};
+
+class HttpApi {
+public:
+    HttpApi(ApiOptions options, Backend& backend);
+
+    // Answers one request through `respond` (now or later, on the same worker).
+    void handle(const Request& req, bool loopback, std::function<void(Response)> respond);
+
+private:
+    bool authorized(const Request& req, bool loopback) const;
+    void handle_api(const Request& req, const std::string& path,
+                    std::function<void(Response)>& respond);
+
+    ApiOptions options_;
+    Backend& backend_;
+    StaticFiles files_;
+};
+
+}  // namespace jim::api

@@ -1,0 +1,25 @@
+#pragma once
+// State a connection needs only sometimes, allocated on demand so an idle TCP or WebSocket
+// session stays at sizeof(Connection): TLS (for the life of a TLS connection), the HTTP parser
+// (while a request is being read) and a WebSocket message being reassembled from fragments.
+// Owner: Connection::extra. Thread: owning worker only.
+
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <optional>
+#include <string>
+
+#include "jim/net/tls.hpp"
+
+namespace jim::net {
+
+struct ConnExtra {
+    std::optional<TlsSession> tls;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> http;
+    std::string ws_message;  // fragments of the WebSocket message in progress
+
+    bool empty() const noexcept { return !tls && !http && ws_message.empty(); }
+};
+
+}  // namespace jim::net

@@ -1,0 +1,255 @@
+// WebSocket on the shared port (RFC 6455; spec §3 with the defects of §11.2 #11 fixed): the
+// opening handshake with J-IM's login-by-query, frames, fragments, control frames, close codes.
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <openssl/evp.h>
+
+#include "jim/api/query.hpp"
+#include "jim/net/conn_extra.hpp"
+#include "jim/net/server.hpp"
+#include "jim/net/worker.hpp"
+#include "jim/proto/command.hpp"
+#include "jim/proto/json_util.hpp"
+#include "jim/proto/replies.hpp"
+#include "jim/proto/status.hpp"
+
+namespace jim::net {
+namespace http = boost::beast::http;
+namespace ws = codec::ws;
+
+namespace {
+
+constexpr std::string_view kWsGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+bool has_token(std::string_view header, std::string_view token) {
+    std::size_t start = 0;
+    while (start <= header.size()) {
+        std::size_t end = header.find(',', start);
+        if (end == std::string_view::npos) end = header.size();
+        auto t = header.substr(start, end - start);
+        while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+        while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+        if (t.size() == token.size() &&
+            std::equal(t.begin(), t.end(), token.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return true;
+        }
+        start = end + 1;
+    }
+    return false;
+}
+
+std::string accept_key(std::string_view key) {
+    std::string input(key);
+    input += kWsGuid;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha1(), nullptr);
+    unsigned char out[64];
+    const int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
+    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+// A valid key is the base64 of 16 bytes: 24 characters ending in "==".
+bool valid_key(std::string_view key) {
+    return key.size() == 24 && key.substr(22) == "==";
+}
+
+std::string bad_request(std::string_view message, std::string_view extra_header = {}) {
+    std::string body = "{\"error\":\"bad_handshake\",\"message\":";
+    proto::append_json_string(body, message);
+    body += '}';
+    std::string r = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n";
+    r += extra_header;
+    r += "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    return r + body;
+}
+
+}  // namespace
+
+// The opening handshake (RFC 6455 §4.2). Any path is accepted (J-IM compatible). Returns the
+// bytes consumed: the head, plus any frames that were pipelined behind it.
+std::size_t Worker::ws_upgrade(Connection& c, std::span<char> data, std::size_t head_size) {
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(server_.options().max_http_head));
+    boost::system::error_code ec;
+    parser.put(boost::asio::buffer(data.data(), head_size), ec);
+    c.protocol = codec::Protocol::http;  // until the upgrade succeeds, errors are HTTP
+    std::string_view problem;
+    std::string_view extra_header;
+    if (ec || !parser.is_header_done()) {
+        problem = "malformed request head";
+    } else {
+        const auto& req = parser.get();
+        if (req.method() != http::verb::get || req.version() != 11) {
+            problem = "a WebSocket upgrade is a GET over HTTP/1.1";
+        } else if (!has_token(req[http::field::upgrade], "websocket") ||
+                   !has_token(req[http::field::connection], "upgrade")) {
+            problem = "Upgrade: websocket and Connection: Upgrade are required";
+        } else if (req[http::field::sec_websocket_version] != "13") {
+            problem = "only WebSocket version 13 is supported";
+            extra_header = "Sec-WebSocket-Version: 13\r\n";
+        } else if (!valid_key(req[http::field::sec_websocket_key])) {
+            problem = "Sec-WebSocket-Key must be 16 random bytes in base64";
+        }
+    }
+    if (!problem.empty()) {
+        send_raw(c, SharedBytes::copy_of(bad_request(problem, extra_header)));
+        close_after_flush(c, Errc::bad_handshake);
+        return data.size();
+    }
+    const auto& req = parser.get();
+    std::string response =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: " +
+        accept_key(req[http::field::sec_websocket_key]) + "\r\n";
+    // Echo the first subprotocol offered: browsers refuse an upgrade that ignores theirs.
+    if (const auto offered = req[http::field::sec_websocket_protocol]; !offered.empty()) {
+        auto first = offered.substr(0, offered.find(','));
+        while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+        response += "Sec-WebSocket-Protocol: " + std::string(first) + "\r\n";
+    }
+    response += "\r\n";
+    c.protocol = codec::Protocol::websocket;
+    send_raw(c, SharedBytes::copy_of(response));
+
+    // J-IM demo clients log in through the URL: ?username=&password=&token= (spec §3.1).
+    const auto target = req.target();
+    if (const auto user = api::query_param(target, "username")) {
+        boost::json::object login;
+        login["cmd"] = 5;
+        login["userId"] = *user;
+        if (const auto password = api::query_param(target, "password")) login["password"] = *password;
+        if (const auto token = api::query_param(target, "token")) login["token"] = *token;
+        dispatch(c, proto::code(proto::Command::login_req), boost::json::serialize(login));
+    }
+    if (c.state != Connection::State::open) return data.size();
+    return head_size + parse_ws(c, data.subspan(head_size));
+}
+
+std::size_t Worker::parse_ws(Connection& c, std::span<char> data) {
+    const ws::Limits limits{server_.options().max_ws_message, true};
+    std::size_t off = 0;
+    while (c.state == Connection::State::open && off < data.size()) {
+        const auto r = ws::decode(data.subspan(off), limits);
+        if (r.status == ws::Status::need_more) {
+            if (r.needed > 0 && !c.pending_in.empty()) c.pending_in.reserve(r.needed);
+            break;
+        }
+        if (r.status == ws::Status::error) {
+            close_after_flush(c, r.error);
+            return data.size();
+        }
+        const auto& h = r.header;
+        char* payload = data.data() + off + h.header_size;
+        const auto size = static_cast<std::size_t>(h.payload_size);
+        ws::unmask(payload, size, h.mask);
+        off += h.header_size + size;
+        stats_.add(stats_.frames_in);
+        const std::string_view bytes(payload, size);
+
+        if (ws::is_control(h.opcode)) {
+            ws_control(c, h.opcode, bytes);
+        } else if (h.opcode == ws::Opcode::continuation) {
+            if (c.ws_fragment == ws::Opcode::continuation) {
+                close_after_flush(c, Errc::ws_protocol);  // nothing to continue
+                break;
+            }
+            auto& message = extra(c).ws_message;
+            if (message.size() + size > limits.max_frame) {
+                close_after_flush(c, Errc::message_too_big);  // fragments count together
+                break;
+            }
+            message.append(bytes);
+            if (h.fin) {
+                const std::string whole = std::move(message);
+                message.clear();
+                const auto op = c.ws_fragment;
+                c.ws_fragment = ws::Opcode::continuation;
+                release_extra_if_empty(c);
+                ws_message(c, op, whole);
+            }
+        } else if (c.ws_fragment != ws::Opcode::continuation) {
+            close_after_flush(c, Errc::ws_protocol);  // a new message inside a fragmented one
+            break;
+        } else if (h.fin) {
+            ws_message(c, h.opcode, bytes);
+        } else {
+            c.ws_fragment = h.opcode;
+            extra(c).ws_message.assign(bytes);
+        }
+    }
+    return c.state == Connection::State::open ? off : data.size();
+}
+
+void Worker::ws_control(Connection& c, ws::Opcode op, std::string_view payload) {
+    if (op == ws::Opcode::ping) {
+        ws_send_control(c, ws::Opcode::pong, payload);
+        return;
+    }
+    if (op != ws::Opcode::close) return;  // a pong only counts as activity
+    std::uint16_t code = 1000;
+    if (payload.size() == 1) {
+        close_after_flush(c, Errc::ws_protocol);
+        return;
+    }
+    if (payload.size() >= 2) {
+        code = static_cast<std::uint16_t>((static_cast<unsigned char>(payload[0]) << 8) |
+                                          static_cast<unsigned char>(payload[1]));
+        if (!ws::valid_close_code(code)) {
+            close_after_flush(c, Errc::ws_protocol);
+            return;
+        }
+        if (!ws::valid_utf8(payload.substr(2))) {
+            close_after_flush(c, Errc::bad_utf8);
+            return;
+        }
+    }
+    // Echo the peer's code (RFC 6455 §5.5.1), then close once it is written.
+    ws_send_control(c, ws::Opcode::close, ws::close_payload(code));
+    c.ws_close_sent = true;
+    close_after_flush(c, Errc::peer_closed);
+}
+
+// A whole text or binary message: the same JSON as a TCP body, with the command in "cmd".
+void Worker::ws_message(Connection& c, ws::Opcode op, std::string_view payload) {
+    if (op == ws::Opcode::text && !ws::valid_utf8(payload)) {
+        close_after_flush(c, Errc::bad_utf8);
+        return;
+    }
+    std::optional<std::int64_t> cmd;
+    {
+        unsigned char scratch[2048];
+        boost::json::monotonic_resource mr(scratch, sizeof(scratch));
+        boost::system::error_code ec;
+        const auto v = boost::json::parse(payload, ec, &mr);
+        if (!ec && v.is_object()) cmd = proto::get_int(v.get_object(), "cmd");
+    }
+    if (!cmd || *cmd < 0 || *cmd > proto::kMaxCommand) {
+        send(c, proto::code(proto::Command::unknown),
+             SharedBytes::copy_of(
+                 proto::status_reply(proto::Command::unknown, proto::status::kUnknownCmd)));
+        return;
+    }
+    dispatch(c, static_cast<std::uint8_t>(*cmd), payload);
+}
+
+void Worker::ws_send_control(Connection& c, ws::Opcode op, std::string_view payload) {
+    std::string frame;
+    ws::encode_frame(op, payload.substr(0, ws::kMaxControlPayload), frame);
+    send_raw(c, SharedBytes::copy_of(frame));
+}
+
+void Worker::ws_ping(Connection& c) {
+    ws_send_control(c, ws::Opcode::ping, {});
+    c.ws_pinged = true;
+}
+
+}  // namespace jim::net
