@@ -87,7 +87,7 @@ TEST_F(ServerTest, UnknownCommandByteClosesTheConnectionAndIsCounted) {
     ASSERT_TRUE(c.send_raw(std::string("\x01\x51\x80\x00\x00\x00\x00", 7)));  // -128
     EXPECT_TRUE(c.wait_closed(kWait));
     TcpClient d = login("bob");
-    ASSERT_TRUE(d.send_raw(std::string("\x01\x51\x15\x00\x00\x00\x02{}", 9)));  // 21
+    ASSERT_TRUE(d.send_raw(std::string("\x01\x51\x30\x00\x00\x00\x02{}", 9)));  // 48
     EXPECT_TRUE(d.wait_closed(kWait));
     EXPECT_TRUE(eventually([&] { return server().stats().closed_by(Errc::unknown_command) == 2; }));
 }

@@ -202,7 +202,7 @@ std::vector<KeyDesc> make_key_table() {
         [](auto& c) -> auto& { return c.auth.users_file; }, true));
     t.push_back(string_list_key(
         "auth.default_groups",
-        "Groups every user joins on login, e.g. [\"100\"]; not used until group chat lands.",
+        "Groups every user joins at login; J-IM's demo page expects [\"100\"].",
         [](auto& c) -> auto& { return c.auth.default_groups; }));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,

@@ -37,6 +37,7 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.tls_key = c.tls.key;
     o.api_key = c.api.key;
     o.static_root = c.http.root;
+    o.default_groups = c.auth.default_groups;
     return o;
 }
 

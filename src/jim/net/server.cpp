@@ -9,6 +9,7 @@
 #include <random>
 
 #include "jim/net/worker.hpp"
+#include "jim/proto/command.hpp"
 
 namespace jim::net {
 
@@ -24,11 +25,12 @@ int usable_cpus() noexcept {
 Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock)
     : options_(std::move(options)),
       worker_count_(static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(auth, *this, clock),
+      service_(auth, *this, groups_, clock, service::ServiceOptions{options_.default_groups}),
       tls_(options_.tls_cert.empty() ? nullptr
                                      : std::make_unique<TlsContext>(options_.tls_cert,
                                                                     options_.tls_key)),
       api_(api::ApiOptions{options_.api_key, options_.static_root}, *this) {
+    options_.tcp.max_command = proto::kMaxCommand;
     std::random_device rd;
     for (std::size_t i = 0; i < worker_count_; ++i) {
         const std::uint64_t seed = (static_cast<std::uint64_t>(rd()) << 32) | rd();

@@ -19,6 +19,7 @@
 #include "jim/net/options.hpp"
 #include "jim/net/stats.hpp"
 #include "jim/net/tls.hpp"
+#include "jim/router/groups.hpp"
 #include "jim/router/registry.hpp"
 #include "jim/service/command_service.hpp"
 
@@ -45,6 +46,7 @@ public:
     ServerStats stats() const;
     const ServerOptions& options() const noexcept { return options_; }
     router::Registry& registry() noexcept { return registry_; }
+    router::Groups& groups() noexcept { return groups_; }
     service::CommandService& service() noexcept { return service_; }
     api::HttpApi& api() noexcept { return api_; }
     TlsContext* tls_context() noexcept { return tls_.get(); }
@@ -73,6 +75,7 @@ private:
     ServerOptions options_;
     std::size_t worker_count_;
     router::Registry registry_;
+    router::Groups groups_;
     service::CommandService service_;
     std::unique_ptr<TlsContext> tls_;
     api::HttpApi api_;

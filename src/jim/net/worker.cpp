@@ -56,7 +56,9 @@ public:
     void send(std::uint8_t command, SharedBytes body) override {
         w_.send(c_, command, std::move(body));
     }
-    void bind_user(const proto::User& user) override { w_.bind_user(c_, user.user_id); }
+    std::size_t bind_user(const proto::User& user) override {
+        return w_.bind_user(c_, user.user_id);
+    }
     void close(Errc reason) override { w_.close_after_flush(c_, reason); }
 
 private:
@@ -185,12 +187,20 @@ void Worker::adopt(Connection::Socket socket) {
     arm_read(c);
 }
 
-void Worker::bind_user(Connection& c, std::string_view user) {
-    auto& registry = server_.registry();
-    if (!c.user.empty()) registry.remove(c.user, ref_of(c));
+std::size_t Worker::bind_user(Connection& c, std::string_view user) {
+    if (c.user == user) return server_.registry().sessions(user).size();  // a repeated login
+    unbind_user(c);
     c.user.assign(user);
-    registry.add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
+    const std::size_t n = server_.registry().add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
     schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
+    return n;
+}
+
+// When the user's last session goes, its groups hear of it (cmd 10).
+void Worker::unbind_user(Connection& c) {
+    if (c.user.empty()) return;
+    if (server_.registry().remove(c.user, ref_of(c)) == 0) server_.service().user_offline(c.user);
+    c.user.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,7 +489,11 @@ void Worker::close_after_flush(Connection& c, Errc reason) {
 void Worker::destroy(Connection& c, Errc reason) {
     if (c.state == Connection::State::closed) return;
     c.state = Connection::State::closed;
-    if (!c.user.empty()) server_.registry().remove(c.user, ref_of(c));
+    if (!shutting_down_) {
+        unbind_user(c);
+    } else if (!c.user.empty()) {
+        server_.registry().remove(c.user, ref_of(c));  // nobody is left to notify
+    }
     if (c.tls) SSL_shutdown(c.extra->tls->ssl.get());  // best effort close_notify
     boost::system::error_code ec;
     c.socket.close(ec);  // a pending wait completes with operation_aborted and finds no slot

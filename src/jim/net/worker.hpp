@@ -128,7 +128,8 @@ private:
     std::size_t gather(const Connection& c, char* out, std::size_t limit) const;
     void consume_output(Connection& c, std::size_t bytes);
     void arm_write(Connection& c);
-    void bind_user(Connection& c, std::string_view user);
+    std::size_t bind_user(Connection& c, std::string_view user);
+    void unbind_user(Connection& c);
 
     // Closing and deadlines (worker.cpp)
     void close_after_flush(Connection& c, Errc reason);

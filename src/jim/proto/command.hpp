@@ -28,10 +28,13 @@ enum class Command : std::uint8_t {
     get_user_resp = 18,
     get_message_req = 19,
     get_message_resp = 20,
+    // jim extensions (docs/protocol.md); J-IM's codes keep their meaning.
+    leave_group_req = 21,
+    leave_group_resp = 22,
 };
 
 // Highest command code a client may send; the TCP decoder closes on anything above.
-inline constexpr std::uint8_t kMaxCommand = 20;
+inline constexpr std::uint8_t kMaxCommand = 22;
 
 constexpr std::uint8_t code(Command c) noexcept { return static_cast<std::uint8_t>(c); }
 
@@ -48,7 +51,8 @@ constexpr Command reply_command(Command request) noexcept {
         case Command::chat_req:
         case Command::cancel_msg_req:
         case Command::get_user_req:
-        case Command::get_message_req: return static_cast<Command>(code(request) + 1);
+        case Command::get_message_req:
+        case Command::leave_group_req: return static_cast<Command>(code(request) + 1);
         default: return Command::unknown;
     }
 }

@@ -34,7 +34,10 @@ bool has_handler(Command c) noexcept {
         case Command::login_req:
         case Command::heartbeat_req:
         case Command::close_req:
-        case Command::chat_req: return true;
+        case Command::chat_req:
+        case Command::join_group_req:
+        case Command::get_user_req:
+        case Command::leave_group_req: return true;
         default: return false;
     }
 }
@@ -81,6 +84,9 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
         case Command::login_req: on_login(peer, body); break;
         case Command::close_req: on_close(peer, body); break;
         case Command::chat_req: on_chat(peer, ctx, body); break;
+        case Command::join_group_req: on_join(peer, body); break;
+        case Command::leave_group_req: on_leave(peer, body); break;
+        case Command::get_user_req: on_get_user(peer, body); break;
         default: break;  // unreachable: has_handler() above
     }
 }
@@ -129,10 +135,18 @@ void CommandService::on_login(Peer& peer, std::string_view body) {
         peer.close(Errc::login_failed);
         return;
     }
-    peer.bind_user(result.user);
+    const std::size_t sessions = peer.bind_user(result.user);
+    groups_.set_profile(result.user.user_id,
+                        {result.user.nick, result.user.avatar, result.user.sign});
+    for (const auto& g : options_.default_groups) groups_.join(g, result.user.user_id);
+    // The user's groups hear that it came online (cmd 9) when its first device arrives; like
+    // J-IM, this reaches the new session too, before its cmd-6 reply (spec §6.3 step 5).
+    if (sessions == 1) notify_presence(result.user.user_id, true);
     reply(peer, proto::code(Command::login_resp),
           proto::login_ok_reply(result.user, peer.terminal()));
 }
+
+void CommandService::user_offline(std::string_view user) { notify_presence(user, false); }
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never
 // another user's (§11.1 #1).
@@ -159,48 +173,6 @@ void CommandService::on_close(Peer& peer, std::string_view body) {
     close_reply(status::kCloseOk);
     peer.close(Errc::ok);
     delivery_.close_user(*target, Errc::ok);
-}
-
-// cmd 11 (spec §6.6).
-void CommandService::on_chat(Peer& peer, WorkerContext& ctx, std::string_view body) {
-    const ChatOutcome out = send_chat(peer.user(), body, ctx, peer.ref());
-    const auto ack = out.error == Errc::ok
-                         ? proto::chat_ack(out.code, out.id, out.create_time)
-                         : proto::status_reply(Command::chat_resp, out.code, out.reason);
-    reply(peer, proto::code(Command::chat_resp), ack);
-}
-
-// Private chat goes to every session of the receiver and to the sender's other sessions
-// (multi-device sync). The code is 10000 when at least one receiver session got it and 10001
-// when the receiver is offline.
-ChatOutcome CommandService::send_chat(std::string_view user, std::string_view body,
-                                      WorkerContext& ctx, router::SessionRef exclude) {
-    ChatOutcome out;
-    out.create_time = clock_.now_ms();
-    const auto id = ctx.ids.next(out.create_time);
-    out.id.assign(proto::MessageIdGenerator::view(id));
-    proto::PreparedChat chat;
-    out.error = proto::prepare_chat(body, user, out.id, out.create_time, chat);
-    if (out.error == Errc::ok && chat.type == proto::ChatType::group) {
-        out.error = Errc::unsupported;
-        chat.reason = "group chat is not available in this release";
-    }
-    if (out.error != Errc::ok) {
-        out.code = out.error == Errc::unsupported ? status::kSendFailed
-                                                  : error_info(out.error).status;
-        out.reason = std::move(chat.reason);
-        return out;
-    }
-    const SharedBytes push = SharedBytes::copy_of(proto::chat_push(chat.body));
-    const auto chat_code = proto::code(Command::chat_req);
-    std::size_t reached = delivery_.send_to_user(chat.to, chat_code, push, exclude);
-    if (chat.to != user) {
-        delivery_.send_to_user(user, chat_code, push, exclude);
-    } else {
-        reached = 1;  // a note to self counts as delivered
-    }
-    out.code = reached > 0 ? status::kOk : status::kOffline;
-    return out;
 }
 
 }  // namespace jim::service

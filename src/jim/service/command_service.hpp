@@ -1,17 +1,23 @@
 #pragma once
 // Runs client commands (spec §6) with J-IM's JSON shapes and status codes, fixing its defects
-// (§11): identity comes from the session, every error gets a status, unknown commands get 10017.
+// (§11): identity comes from the session, every error gets a status, unknown commands get 10017,
+// group membership belongs to the user and is checked before posting.
 //
+// The handlers are spread over command_service.cpp (dispatch, auth, login, close, presence),
+// chat_handlers.cpp (cmd 11) and group_handlers.cpp (cmd 7, 17, 21; join/exit notifications).
 // Owner: the Server (one instance, shared by all workers). Thread: any worker; handle() keeps no
-// state of its own between calls (per-worker state lives in WorkerContext).
+// state of its own between calls (per-worker state lives in WorkerContext; shared state in the
+// thread-safe Delivery and Groups).
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
 #include "jim/proto/message_id.hpp"
+#include "jim/router/groups.hpp"
 #include "jim/service/peer.hpp"
 
 namespace jim::service {
@@ -30,10 +36,22 @@ struct ChatOutcome {
     std::int64_t create_time = 0;
 };
 
+struct ServiceOptions {
+    // Groups every user is made a member of at login (J-IM's demo puts everyone in "100").
+    std::vector<std::string> default_groups;
+    // get-user lists at most this many users per group (the rest are counted in "online").
+    std::size_t max_listed_members = 1000;
+};
+
 class CommandService {
 public:
-    CommandService(const auth::Authenticator& auth, Delivery& delivery, const Clock& clock)
-        : auth_(auth), delivery_(delivery), clock_(clock) {}
+    CommandService(const auth::Authenticator& auth, Delivery& delivery, router::Groups& groups,
+                   const Clock& clock, ServiceOptions options = {})
+        : auth_(auth),
+          delivery_(delivery),
+          groups_(groups),
+          clock_(clock),
+          options_(std::move(options)) {}
 
     // Handles one decoded command with its JSON body.
     void handle(Peer& peer, WorkerContext& ctx, std::uint8_t command, std::string_view body);
@@ -43,16 +61,31 @@ public:
     ChatOutcome send_chat(std::string_view user, std::string_view body, WorkerContext& ctx,
                           router::SessionRef exclude);
 
+    // The network layer calls this when a user's last session has closed: every group the user
+    // belongs to hears about it once (cmd 10), however many devices the user had.
+    void user_offline(std::string_view user);
+
 private:
     void on_auth(Peer& peer, std::string_view body);
     void on_login(Peer& peer, std::string_view body);
     void on_close(Peer& peer, std::string_view body);
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void on_join(Peer& peer, std::string_view body);
+    void on_leave(Peer& peer, std::string_view body);
+    void on_get_user(Peer& peer, std::string_view body);
+    // Queues `body` for every online session of every member of `group` except `exclude`;
+    // returns how many sessions it reached.
+    std::size_t send_to_group(std::string_view group, std::uint8_t command, const SharedBytes& body,
+                              router::SessionRef exclude);
+    void notify_presence(std::string_view user, bool online, std::string_view only_group = {});
+    std::string user_json(std::string_view user, std::string_view status) const;
     static void reply(Peer& peer, std::uint8_t command, std::string_view json);
 
     const auth::Authenticator& auth_;
     Delivery& delivery_;
+    router::Groups& groups_;
     const Clock& clock_;
+    ServiceOptions options_;
 };
 
 }  // namespace jim::service

@@ -2,6 +2,7 @@
 // What a command handler sees of the session a command came from, and how it reaches other
 // sessions. Both are implemented by the network layer; tests implement them with fakes.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -24,8 +25,8 @@ public:
     // Queues a server message; it goes out at the end of this loop pass (corked).
     virtual void send(std::uint8_t command, SharedBytes body) = 0;
     // Binds the session to `user` (rebinding if it was logged in as someone else) and makes it
-    // reachable through Delivery.
-    virtual void bind_user(const proto::User& user) = 0;
+    // reachable through Delivery. Returns the user's live session count, this one included.
+    virtual std::size_t bind_user(const proto::User& user) = 0;
     // Closes after what is queued has been written. Idempotent.
     virtual void close(Errc reason) = 0;
 };
@@ -40,6 +41,8 @@ public:
                                      const SharedBytes& body, router::SessionRef exclude) = 0;
     // Closes every session of `user` (after flushing what is queued); returns how many.
     virtual std::size_t close_user(std::string_view user, Errc reason) = 0;
+    // Whether `user` has at least one live session.
+    virtual bool online(std::string_view user) = 0;
 };
 
 }  // namespace jim::service

@@ -27,7 +27,10 @@ public:
     void send(std::uint8_t command, SharedBytes body) override {
         sent.push_back({command, std::string(body.view())});
     }
-    void bind_user(const proto::User& u) override { user_ = u.user_id; }
+    std::size_t bind_user(const proto::User& u) override {
+        user_ = u.user_id;
+        return 1;
+    }
     void close(Errc reason) override { closed.push_back(reason); }
 
     std::vector<Sent> sent;
@@ -43,7 +46,7 @@ public:
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
                              router::SessionRef exclude) override {
         std::size_t n = 0;
-        for (auto* p : online[std::string(user)]) {
+        for (auto* p : sessions[std::string(user)]) {
             if (p->ref() == exclude) continue;
             p->send(command, body);
             ++n;
@@ -51,10 +54,14 @@ public:
         return n;
     }
     std::size_t close_user(std::string_view user, Errc reason) override {
-        for (auto* p : online[std::string(user)]) p->close(reason);
-        return online[std::string(user)].size();
+        for (auto* p : sessions[std::string(user)]) p->close(reason);
+        return sessions[std::string(user)].size();
     }
-    std::map<std::string, std::vector<FakePeer*>> online;
+    bool online(std::string_view user) override {
+        const auto it = sessions.find(std::string(user));
+        return it != sessions.end() && !it->second.empty();
+    }
+    std::map<std::string, std::vector<FakePeer*>> sessions;
 };
 
 class CommandServiceTest : public ::testing::Test {
@@ -67,13 +74,14 @@ protected:
     }
     void login(FakePeer& p, const std::string& user) {
         run(p, 5, R"({"userId":")" + user + R"(","password":"x"})");
-        delivery_.online[user].push_back(&p);
+        delivery_.sessions[user].push_back(&p);
     }
 
     std::unique_ptr<auth::Authenticator> auth_ = auth::make_open_authenticator();
     FakeDelivery delivery_;
     ManualClock clock_{1588300000000};
-    CommandService service_{*auth_, delivery_, clock_};
+    router::Groups groups_;
+    CommandService service_{*auth_, delivery_, groups_, clock_};
     WorkerContext ctx_{proto::MessageIdGenerator(7, 0)};
 };
 
@@ -165,11 +173,72 @@ TEST_F(CommandServiceTest, CloseShapes) {
     EXPECT_EQ(p.closed, std::vector<Errc>{Errc::ok});
 }
 
-TEST_F(CommandServiceTest, GroupChatIsRefusedClearlyUntilGroupsExist) {
+TEST_F(CommandServiceTest, GroupChatNeedsMembership) {
+    FakePeer p(1), q(2);
+    login(p, "u1");
+    login(q, "u2");
+    q.sent.clear();
+    const auto refused = run(p, 11, R"({"chatType":1,"groupId":"100","content":"hi"})");
+    EXPECT_EQ(refused.rfind(R"({"code":10010,"command":12,)", 0), 0u) << refused;
+    EXPECT_TRUE(q.sent.empty());
+    groups_.join("100", "u1");
+    groups_.join("100", "u2");
+    p.sent.clear();
+    q.sent.clear();
+    service_.handle(p, ctx_, 11, R"({"chatType":1,"groupId":"100","content":"hi all"})");
+    ASSERT_EQ(p.sent.size(), 1u);  // the ack only: the sending session gets no copy
+    EXPECT_EQ(p.sent[0].body.rfind(R"({"code":10000,"command":12,)", 0), 0u);
+    ASSERT_EQ(q.sent.size(), 1u);
+    EXPECT_NE(q.sent[0].body.find(R"("content":"hi all")"), std::string::npos);
+}
+
+TEST_F(CommandServiceTest, JoinRepliesAndNotifiesMembers) {
+    FakePeer p(1), q(2);
+    login(p, "u1");
+    login(q, "u2");
+    groups_.join("g1", "u2");
+    p.sent.clear();
+    q.sent.clear();
+    service_.handle(p, ctx_, 7, R"({"cmd":7,"groupId":"g1"})");
+    // The joiner: its own cmd 9 (it is a member now) and the cmd-8 reply J-IM never sent.
+    ASSERT_EQ(p.sent.size(), 2u);
+    EXPECT_EQ(p.sent[1].body,
+              R"({"code":10011,"command":8,"group":"g1","msg":"join group ok! 加入群组成功!","result":1})");
+    ASSERT_EQ(q.sent.size(), 1u);
+    EXPECT_EQ(q.sent[0].command, 9);
+    EXPECT_EQ(q.sent[0].body,
+              R"({"code":10011,"command":9,"group":"g1","msg":"join group ok! 加入群组成功!","user":{"nick":"u1","status":"online","userId":"u1"}})");
+}
+
+TEST_F(CommandServiceTest, LeaveNotifiesWithExitShape) {
+    FakePeer p(1), q(2);
+    login(p, "u1");
+    login(q, "u2");
+    groups_.join("g1", "u1");
+    groups_.join("g1", "u2");
+    p.sent.clear();
+    q.sent.clear();
+    service_.handle(p, ctx_, 21, R"({"cmd":21,"groupId":"g1"})");
+    ASSERT_EQ(p.sent.size(), 2u);  // its own cmd 10 (other devices learn of it), then cmd 22
+    EXPECT_EQ(p.sent[1].body.rfind(R"({"code":10000,"command":22,"group":"g1",)", 0), 0u);
+    ASSERT_EQ(q.sent.size(), 1u);
+    EXPECT_EQ(q.sent[0].body,
+              R"({"command":10,"data":{"group":"g1","user":{"nick":"u1","status":"offline","userId":"u1"}}})");
+    EXPECT_FALSE(groups_.is_member("g1", "u1"));
+}
+
+TEST_F(CommandServiceTest, GetUserListsGroupsWithMembersByType) {
     FakePeer p(1);
     login(p, "u1");
-    const auto body = run(p, 11, R"({"chatType":1,"groupId":"100","content":"hi"})");
-    EXPECT_EQ(body.rfind(R"({"code":10002,"command":12,)", 0), 0u) << body;
+    groups_.join("g1", "u1");
+    groups_.join("g1", "ghost");
+    EXPECT_EQ(run(p, 17, R"({"cmd":17,"type":0,"userId":"u1"})"),
+              R"({"code":10005,"command":18,"data":{"nick":"u1","status":"online","userId":"u1","groups":[{"groupId":"g1","name":"g1","online":1,"users":[{"nick":"u1","status":"online","userId":"u1"}]}]},"msg":"ok 获取所有在线用户信息成功!"})");
+    const auto offline = run(p, 17, R"({"cmd":17,"type":1,"userId":"u1"})");
+    EXPECT_NE(offline.find(R"("users":[{"nick":"ghost","status":"offline","userId":"ghost"}])"),
+              std::string::npos)
+        << offline;
+    EXPECT_EQ(run(p, 17, R"({"cmd":17,"userId":"u1"})").rfind(R"({"code":10004,)", 0), 0u);
 }
 
 }  // namespace
