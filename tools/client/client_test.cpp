@@ -14,12 +14,14 @@
 #include <string>
 #include <thread>
 
+#include "client/fake_server.hpp"
 #include "jim/codec/tcp_frame.hpp"
 
 namespace jim::client {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FakeServer;
 namespace tcp = jim::codec::tcp;
 
 constexpr auto kTimeout = 5s;
@@ -52,61 +54,6 @@ std::optional<Frame> read_client_frame(int fd) {
     }
     return std::nullopt;
 }
-
-// A one-connection TCP server on 127.0.0.1:<ephemeral> that runs `script` on the accepted
-// socket in its own thread and closes it afterwards. Thread: constructed and destroyed by the
-// test thread; the script runs on the server thread.
-class FakeServer {
-  public:
-    explicit FakeServer(std::function<void(int)> script) {
-        listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof addr;
-        if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
-            ::listen(listen_fd_, 4) != 0 ||
-            ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-            ADD_FAILURE() << "cannot listen on 127.0.0.1";
-            return;
-        }
-        port_ = ntohs(addr.sin_port);
-        thread_ = std::thread([this, script = std::move(script)] {
-            pollfd p{listen_fd_, POLLIN, 0};
-            if (::poll(&p, 1, 5000) != 1) return;
-            sockaddr_in peer{};
-            socklen_t peer_len = sizeof peer;
-            const int fd = ::accept(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len);
-            if (fd < 0) return;
-            char ip[INET_ADDRSTRLEN] = {};
-            ::inet_ntop(AF_INET, &peer.sin_addr, ip, sizeof ip);
-            peer_ip_ = ip;
-            const int one = 1;
-            ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            script(fd);
-            ::close(fd);
-        });
-    }
-    FakeServer(const FakeServer&) = delete;
-    FakeServer& operator=(const FakeServer&) = delete;
-    ~FakeServer() {
-        join();
-        if (listen_fd_ >= 0) ::close(listen_fd_);
-    }
-
-    std::uint16_t port() const { return port_; }
-    // Waits for the script to finish; afterwards peer_ip() is safe to read.
-    void join() {
-        if (thread_.joinable()) thread_.join();
-    }
-    const std::string& peer_ip() const { return peer_ip_; }
-
-  private:
-    int listen_fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::string peer_ip_;
-    std::thread thread_;
-};
 
 TcpClient connect_to(const FakeServer& server, const std::string& source_ip = {}) {
     auto c = TcpClient::connect("127.0.0.1", server.port(), kTimeout, source_ip);
