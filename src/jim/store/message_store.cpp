@@ -1,0 +1,46 @@
+#include "jim/store/message_store.hpp"
+
+#include <stdexcept>
+
+#include "jim/store/memory_store.hpp"
+#include "jim/store/rocksdb_store.hpp"
+
+namespace jim::store {
+namespace {
+constexpr char kUnitSeparator = '\x1f';
+}  // namespace
+
+// "u" and "g" keep private and group conversations apart even when a group id looks like a pair
+// of user ids; the pair is sorted so both directions name the same conversation.
+std::string private_conversation(std::string_view user_a, std::string_view user_b) {
+    if (user_b < user_a) std::swap(user_a, user_b);
+    std::string key;
+    key.reserve(2 + user_a.size() + user_b.size());
+    key.push_back('u');
+    key.append(user_a);
+    key.push_back(kUnitSeparator);
+    key.append(user_b);
+    return key;
+}
+
+std::string group_conversation(std::string_view group_id) {
+    std::string key;
+    key.reserve(1 + group_id.size());
+    key.push_back('g');
+    key.append(group_id);
+    return key;
+}
+
+std::unique_ptr<MessageStore> open_store(const StoreOptions& options) {
+    if (options.sync != "process" && options.sync != "machine") {
+        throw std::runtime_error("store: sync must be \"process\" or \"machine\", not \"" +
+                                 options.sync + "\"");
+    }
+    if (options.history_ttl_s < 0) throw std::runtime_error("store: history_ttl_s must be >= 0");
+    if (options.engine == "rocksdb") return open_rocksdb_store(options);
+    if (options.engine == "memory") return make_memory_store(options);
+    throw std::runtime_error("store: unknown engine \"" + options.engine +
+                             "\" (expected \"rocksdb\" or \"memory\")");
+}
+
+}  // namespace jim::store

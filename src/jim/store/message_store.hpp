@@ -1,0 +1,151 @@
+#pragma once
+// Durable storage of chat messages, offline inboxes, user profiles and group memberships.
+//
+// Engines: "memory" (tests) and "rocksdb" (the default, under --data-dir), both one KvStore
+// (kv_store.hpp) over an ordered key-value engine; Redis comes with P6. One conformance suite
+// (tests/unit/store) runs against every engine. Design and key layout: docs/storage.md.
+//
+// Contracts every engine keeps:
+// - Asynchronous: a network worker never blocks on the store. Every call returns at once and its
+//   callback runs later on a store thread; the caller posts the result back to its own worker.
+// - Ordering: calls are executed in the order they were made from one thread. In particular the
+//   appends of one conversation made by one thread get increasing seq in call order.
+// - Durability: an append's callback runs only after the message is durable per
+//   StoreOptions::sync ("process": in the write-ahead log, survives kill -9; "machine": also
+//   fsynced, survives power loss). Appends waiting together are committed together (group
+//   commit: one log write for many senders).
+// - Sequence numbers: per conversation, starting at 1, gap-free and strictly increasing, also
+//   across restarts.
+// - Idempotency: an append with a non-empty client_msg_id already seen from the same sender is
+//   not stored again; its result repeats the original id, seq, create_time and body with
+//   duplicate = true (and adds no inbox entries).
+// - Inboxes: inbox entries are removed only by ack_inbox(user, up_to), which removes exactly the
+//   entries with inbox_seq <= up_to, atomically; entries added meanwhile survive.
+// - Errors never throw: they come back as Errc (store_full when the disk is full, store_error
+//   otherwise) and nothing is acknowledged that is not stored.
+// - Callbacks run on the store thread, in call order; they must not throw and must not call
+//   drain() (it would wait for the very thread running the callback).
+// Thread: every method may be called from any thread.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "jim/base/clock.hpp"
+#include "jim/base/error.hpp"
+
+namespace jim::store {
+
+// Conversation keys. User and group ids never contain control characters (auth::valid_user_id),
+// so the unit separator makes the keys unambiguous.
+std::string private_conversation(std::string_view user_a, std::string_view user_b);
+std::string group_conversation(std::string_view group_id);
+
+struct StoreOptions {
+    std::string engine = "rocksdb";  // "rocksdb" | "memory"
+    std::string path;                // rocksdb: the database directory (created if missing)
+    std::string sync = "process";    // "process" | "machine"
+    std::int64_t history_ttl_s = 0;  // 0: keep history forever; else drop older messages
+    std::size_t inbox_max = 10000;   // per user (0: no cap); the oldest are dropped and counted
+    // Decides which messages are older than history_ttl_s (compared with create_time). Not owned,
+    // must outlive the store; nullptr: the system clock. Tests inject a ManualClock.
+    const Clock* clock = nullptr;
+};
+
+struct MessageRecord {
+    std::string conversation;
+    std::uint64_t seq = 0;
+    std::string id;
+    std::int64_t create_time = 0;
+    std::string sender;
+    std::string body;  // the complete ChatBody JSON as delivered, including "seq"
+    bool recalled = false;
+};
+
+struct AppendRequest {
+    std::string conversation;
+    std::string sender;
+    std::string client_msg_id;  // optional idempotency key, scoped by sender
+    std::string id;             // server message id (assigned by the caller)
+    std::int64_t create_time = 0;
+    // The ChatBody JSON object WITHOUT "seq". The store appends ,"seq":N before the closing '}'.
+    std::string body;
+    std::vector<std::string> inbox_users;  // recipients to give an inbox entry (offline users)
+};
+
+struct AppendResult {
+    Errc error = Errc::ok;
+    bool duplicate = false;
+    std::uint64_t seq = 0;
+    std::string id;
+    std::int64_t create_time = 0;
+    std::string body;  // final body, with "seq"
+};
+
+struct HistoryQuery {
+    std::string conversation;
+    // With a time bound the result is ordered by (create_time, seq), else by seq; the two agree
+    // while create_time does not go backwards within a conversation.
+    std::optional<std::int64_t> begin_time;  // inclusive, on create_time; used with end_time
+    std::optional<std::int64_t> end_time;    // inclusive
+    std::optional<std::uint64_t> after_seq;  // only seq > after_seq (sync)
+    std::size_t offset = 0;                  // counted from the oldest match
+    std::size_t limit = 100;
+};
+
+struct InboxEntry {
+    std::uint64_t inbox_seq = 0;  // per user, increasing
+    MessageRecord message;
+};
+
+struct StoreStats {
+    std::uint64_t appends = 0;
+    std::uint64_t commits = 0;  // group commits (log writes)
+    std::uint64_t duplicates = 0;
+    std::uint64_t inbox_dropped = 0;    // inbox entries dropped by inbox_max
+    std::uint64_t history_expired = 0;  // messages dropped by history_ttl_s
+};
+
+class MessageStore {
+  public:
+    template <class T>
+    using Done = std::function<void(Result<T>)>;
+
+    virtual ~MessageStore() = default;
+
+    virtual void append(AppendRequest request, std::function<void(AppendResult)> done) = 0;
+    // Oldest first.
+    virtual void history(HistoryQuery query, Done<std::vector<MessageRecord>> done) = 0;
+    // The highest seq of a conversation (0 if empty).
+    virtual void last_seq(std::string conversation, Done<std::uint64_t> done) = 0;
+    // Up to `limit` inbox entries of `user`, oldest first, without removing them.
+    virtual void read_inbox(std::string user, std::size_t limit,
+                            Done<std::vector<InboxEntry>> done) = 0;
+    virtual void ack_inbox(std::string user, std::uint64_t up_to,
+                           std::function<void(Errc)> done) = 0;
+
+    // Users and groups (P4 #8): profiles are JSON objects (nick, avatar, sign, ...).
+    virtual void put_profile(std::string user, std::string profile_json,
+                             std::function<void(Errc)> done) = 0;
+    virtual void get_profile(std::string user, Done<std::optional<std::string>> done) = 0;
+    virtual void add_member(std::string group, std::string user,
+                            std::function<void(Errc)> done) = 0;
+    virtual void remove_member(std::string group, std::string user,
+                               std::function<void(Errc)> done) = 0;
+    virtual void members(std::string group, Done<std::vector<std::string>> done) = 0;
+    virtual void groups_of(std::string user, Done<std::vector<std::string>> done) = 0;
+
+    // Blocks until every call made before it has completed (tests, shutdown).
+    virtual void drain() = 0;
+    virtual StoreStats stats() const = 0;
+};
+
+// Opens the engine named by options.engine. Throws std::runtime_error at start-up with a clear
+// message (unknown engine, database cannot be opened).
+std::unique_ptr<MessageStore> open_store(const StoreOptions& options);
+
+}  // namespace jim::store

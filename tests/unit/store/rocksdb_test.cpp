@@ -1,0 +1,141 @@
+// RocksDB engine only: what must survive closing and reopening (being killed: crash_test.cpp).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "jim/base/clock.hpp"
+#include "store_test_util.hpp"
+
+namespace jim::store::test {
+namespace {
+
+constexpr std::int64_t kT0 = 1'700'000'000'000;
+
+class RocksDbStore : public ::testing::Test {
+  protected:
+    std::unique_ptr<MessageStore> open(StoreOptions o = {}) {
+        o.engine = "rocksdb";
+        o.path = dir_.path() + "/db";
+        return open_store(o);
+    }
+    TempDir dir_;
+};
+
+TEST_F(RocksDbStore, SeqContinuesAfterReopen) {
+    const std::string c = group_conversation("g");
+    {
+        auto s = open();
+        for (int i = 0; i < 3; ++i) append(*s, message(c, "alice", "{}"));
+        append(*s, message(group_conversation("other"), "alice", "{}"));
+    }
+    auto s = open();
+    EXPECT_EQ(last_seq(*s, c), 3u);
+    EXPECT_EQ(append(*s, message(c, "alice", "{}")).seq, 4u);
+    EXPECT_EQ(append(*s, message(group_conversation("other"), "alice", "{}")).seq, 2u);
+    EXPECT_EQ(seqs(history(*s, c)), (std::vector<std::uint64_t>{1, 2, 3, 4}));
+}
+
+TEST_F(RocksDbStore, EverythingPersistsAcrossReopen) {
+    const std::string c = private_conversation("alice", "bob");
+    AppendResult first;
+    {
+        auto s = open();
+        first = append(*s, message(c, "alice", R"({"content":"hi"})", kT0, "cm-1", {"bob"}));
+        append(*s, message(c, "alice", "{}", kT0 + 1, {}, {"bob"}));
+        append(*s, message(c, "alice", "{}", kT0 + 2, {}, {"bob"}));
+        EXPECT_EQ(ack_inbox(*s, "bob", 2), Errc::ok);
+        s->put_profile("alice", R"({"nick":"A"})", {});
+        s->add_member("g1", "alice", {});
+        s->add_member("g1", "bob", {});
+        s->remove_member("g1", "bob", {});
+    }
+    auto s = open();
+    const auto h = history(*s, c);
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h[0].body, first.body);
+    EXPECT_EQ(h[0].id, first.id);
+    EXPECT_EQ(h[2].create_time, kT0 + 2);
+    HistoryQuery q;
+    q.conversation = c;
+    q.begin_time = kT0 + 1;
+    q.end_time = kT0 + 1;
+    EXPECT_EQ(seqs(history(*s, q)), (std::vector<std::uint64_t>{2}));
+
+    const auto inbox = read_inbox(*s, "bob");
+    ASSERT_EQ(inbox.size(), 1u);
+    EXPECT_EQ(inbox[0].inbox_seq, 3u);
+    EXPECT_EQ(ack_inbox(*s, "bob", 3), Errc::ok);
+    append(*s, message(c, "alice", "{}", kT0 + 3, {}, {"bob"}));
+    EXPECT_EQ(read_inbox(*s, "bob").at(0).inbox_seq, 4u);  // inbox_seq survives the empty inbox
+
+    const AppendResult retry = append(*s, message(c, "alice", "{}", kT0 + 9, "cm-1", {"bob"}));
+    EXPECT_TRUE(retry.duplicate);
+    EXPECT_EQ(retry.seq, first.seq);
+    EXPECT_EQ(retry.body, first.body);
+
+    using Profile = Result<std::optional<std::string>>;
+    using List = Result<std::vector<std::string>>;
+    EXPECT_EQ(await<Profile>([&](auto cb) { s->get_profile("alice", cb); }).value(),
+              std::optional<std::string>(R"({"nick":"A"})"));
+    EXPECT_EQ(await<List>([&](auto cb) { s->members("g1", cb); }).value(),
+              std::vector<std::string>{"alice"});
+    EXPECT_EQ(await<List>([&](auto cb) { s->groups_of("bob", cb); }).value(),
+              std::vector<std::string>{});
+}
+
+TEST_F(RocksDbStore, SyncMachineWorks) {
+    StoreOptions o;
+    o.sync = "machine";
+    const std::string c = group_conversation("g");
+    {
+        auto s = open(o);
+        for (int i = 0; i < 20; ++i) s->append(message(c, "alice", "{}"), {});
+        s->drain();
+        EXPECT_EQ(s->stats().appends, 20u);
+    }
+    auto s = open(o);
+    EXPECT_EQ(history(*s, c).size(), 20u);
+}
+
+TEST_F(RocksDbStore, ExpiredConversationKeepsItsSeqAcrossReopen) {
+    ManualClock clock(kT0);
+    StoreOptions o;
+    o.history_ttl_s = 10;
+    o.clock = &clock;
+    const std::string c = group_conversation("g");
+    {
+        auto s = open(o);
+        for (int i = 0; i < 3; ++i) append(*s, message(c, "alice", "{}", clock.now_ms()));
+        clock.advance(11'000);
+        EXPECT_EQ(last_seq(*s, c), 3u);  // the sweep runs before this call
+        EXPECT_EQ(s->stats().history_expired, 3u);
+    }
+    auto s = open(o);
+    EXPECT_TRUE(history(*s, c).empty());
+    EXPECT_EQ(last_seq(*s, c), 3u);
+    EXPECT_EQ(append(*s, message(c, "alice", "{}", clock.now_ms())).seq, 4u);
+}
+
+TEST_F(RocksDbStore, OpenFailuresAreClearStartUpErrors) {
+    const std::string file = dir_.path() + "/not-a-dir";
+    std::ofstream(file) << "x";
+    StoreOptions o;
+    o.path = file;
+    EXPECT_THROW(open_store(o), std::runtime_error);
+    o.path.clear();
+    EXPECT_THROW(open_store(o), std::runtime_error);
+    o.path = dir_.path() + "/db";
+    o.engine = "mongo";
+    EXPECT_THROW(open_store(o), std::runtime_error);
+    o.engine = "rocksdb";
+    o.sync = "sometimes";
+    EXPECT_THROW(open_store(o), std::runtime_error);
+    // A second process (or store) on the same directory is refused by RocksDB's lock.
+    o.sync = "process";
+    auto s = open_store(o);
+    EXPECT_THROW(open_store(o), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace jim::store::test
