@@ -12,6 +12,7 @@
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
 #include "jim/net/server.hpp"
+#include "jim/store/message_store.hpp"
 
 namespace jim::testing {
 
@@ -28,18 +29,35 @@ protected:
     void SetUp() override { start(net::ServerOptions{}); }
     void TearDown() override { stop(); }
 
+    // Every test runs with a store (the memory engine unless a test picks another), so the
+    // asynchronous store-then-deliver path is what the tests exercise.
     void start(net::ServerOptions options) {
         stop();
         options.host = "127.0.0.1";
         options.port = 0;
         if (options.workers == 0) options.workers = 2;  // cross-worker delivery is always exercised
         if (!auth_) auth_ = auth::make_open_authenticator();
-        server_ = std::make_unique<net::Server>(options, *auth_, clock_);
+        if (!store_ && store_engine_ != "none") {
+            store::StoreOptions so;
+            so.engine = store_engine_;
+            so.path = store_path_;
+            store_ = store::open_store(so);
+        }
+        server_ = std::make_unique<net::Server>(options, *auth_, clock_, store_.get());
         server_->start();
     }
+    // Stops the server; the store's pending completions are drained before the server goes.
     void stop() {
         if (server_) server_->stop();
+        if (store_) store_->drain();
         server_.reset();
+    }
+    // Picks the engine for the next start(); "none" runs without a store. Drops the old store.
+    void use_store(const std::string& engine, const std::string& path = {}) {
+        stop();
+        store_.reset();
+        store_engine_ = engine;
+        store_path_ = path;
     }
     void use_authenticator(std::unique_ptr<auth::Authenticator> a) { auth_ = std::move(a); }
 
@@ -71,6 +89,9 @@ protected:
 
     SystemClock clock_;
     std::unique_ptr<auth::Authenticator> auth_;
+    std::string store_engine_ = "memory";
+    std::string store_path_;
+    std::unique_ptr<store::MessageStore> store_;  // outlives server_ (declared before it)
     std::unique_ptr<net::Server> server_;
 };
 

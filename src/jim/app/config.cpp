@@ -110,6 +110,18 @@ KeyDesc string_key(std::string key, std::string doc, Field field, bool may_be_em
 }
 
 template <class Field>
+KeyDesc bool_key(std::string key, std::string doc, Field field) {
+    return {std::move(key), std::move(doc), "boolean",
+            [=](const toml::node& node, Config& cfg) -> std::string {
+                const auto* v = node.as_boolean();
+                if (v == nullptr) return must_be("true or false", node);
+                field(cfg) = v->get();
+                return {};
+            },
+            [=](const Config& cfg) { return render(toml::value<bool>{field(cfg)}); }};
+}
+
+template <class Field>
 KeyDesc string_list_key(std::string key, std::string doc, Field field) {
     return {std::move(key), std::move(doc), "array of strings",
             [=](const toml::node& node, Config& cfg) -> std::string {
@@ -204,6 +216,26 @@ std::vector<KeyDesc> make_key_table() {
         "auth.default_groups",
         "Groups every user joins at login; J-IM's demo page expects [\"100\"].",
         [](auto& c) -> auto& { return c.auth.default_groups; }));
+    t.push_back(string_key(
+        "store.engine",
+        "Where messages, inboxes and memberships live: rocksdb (under server.data_dir), memory "
+        "(lost on exit) or none (nothing stored, like J-IM without store mode).",
+        [](auto& c) -> auto& { return c.store.engine; }, false, {"rocksdb", "memory", "none"}));
+    t.push_back(string_key(
+        "store.sync",
+        "process: an acked message survives a crash of jim; machine: also a power loss (fsync).",
+        [](auto& c) -> auto& { return c.store.sync; }, false, {"process", "machine"}));
+    t.push_back(integer_key("store.history_ttl_s",
+                            "Drop history older than this many seconds; 0 keeps it forever.",
+                            [](auto& c) -> auto& { return c.store.history_ttl_s; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "store.inbox_max",
+        "Most offline messages kept per user; older ones are dropped and counted. 0: no cap.",
+        [](auto& c) -> auto& { return c.store.inbox_max; }, 0, kNoMax));
+    t.push_back(bool_key(
+        "store.push_offline_on_login",
+        "Push offline messages right after login (then cmd 19 type 0 returns only newer ones).",
+        [](auto& c) -> auto& { return c.store.push_offline_on_login; }));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,
                            {"trace", "debug", "info", "warn", "error", "off"}));

@@ -44,6 +44,13 @@ struct Config {
         std::string users_file;     // required when mode == "static"
         std::vector<std::string> default_groups;
     } auth;
+    struct Store {
+        std::string engine = "rocksdb";  // "rocksdb" | "memory" | "none"
+        std::string sync = "process";    // "process" | "machine"
+        std::int64_t history_ttl_s = 0;  // 0: keep history forever
+        std::int64_t inbox_max = 10000;  // per user; 0: no cap
+        bool push_offline_on_login = true;
+    } store;
     struct Log {
         std::string level = "info";  // trace | debug | info | warn | error | off
     } log;

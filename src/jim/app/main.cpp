@@ -17,6 +17,7 @@
 #include "jim/base/version.hpp"
 #include "jim/net/server.hpp"
 #include "jim/net/tls.hpp"
+#include "jim/store/message_store.hpp"
 
 namespace {
 
@@ -38,6 +39,7 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.api_key = c.api.key;
     o.static_root = c.http.root;
     o.default_groups = c.auth.default_groups;
+    o.push_offline_on_login = c.store.push_offline_on_login;
     return o;
 }
 
@@ -134,7 +136,18 @@ int main(int argc, char** argv) {
         std::filesystem::create_directories(config.server.data_dir);
         const auto auth = make_authenticator(config);
         const jim::SystemClock clock;
-        jim::net::Server server(server_options(config), *auth, clock);
+        std::unique_ptr<jim::store::MessageStore> store;
+        if (config.store.engine != "none") {
+            jim::store::StoreOptions so;
+            so.engine = config.store.engine;
+            so.path = (std::filesystem::path(config.server.data_dir) / "messages").string();
+            so.sync = config.store.sync;
+            so.history_ttl_s = config.store.history_ttl_s;
+            so.inbox_max = static_cast<std::size_t>(config.store.inbox_max);
+            store = jim::store::open_store(so);
+            spdlog::info("store: {} at {} (sync = {})", so.engine, so.path, so.sync);
+        }
+        jim::net::Server server(server_options(config), *auth, clock, store.get());
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
         std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),
@@ -151,6 +164,7 @@ int main(int argc, char** argv) {
             std::_Exit(1);
         }).detach();
         server.stop();
+        if (store) store->drain();  // completions post to the (stopped) workers before they go
     } catch (const std::exception& e) {
         spdlog::error("start-up failed: {}", e.what());
         return kExitStartup;

@@ -24,6 +24,7 @@ struct ServerOptions {
     std::string api_key;      // empty: the HTTP API answers loopback clients only
     std::string static_root;  // web page root; empty: no static files
     std::vector<std::string> default_groups;  // every user joins these at login
+    bool push_offline_on_login = true;        // store.push_offline_on_login
     std::size_t max_outbox_bytes = 16u * 1024 * 1024;  // hard cap before a slow consumer is closed
     std::int64_t tick_ms = 100;                        // timer wheel resolution
 };

@@ -22,10 +22,14 @@ int usable_cpus() noexcept {
     return std::max(1, CPU_COUNT(&set));
 }
 
-Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock)
+Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock,
+               store::MessageStore* store)
     : options_(std::move(options)),
       worker_count_(static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(auth, *this, groups_, clock, service::ServiceOptions{options_.default_groups}),
+      service_(auth, *this, groups_, clock,
+               service::ServiceOptions{options_.default_groups, 1000,
+                                       options_.push_offline_on_login},
+               store),
       tls_(options_.tls_cert.empty() ? nullptr
                                      : std::make_unique<TlsContext>(options_.tls_cert,
                                                                     options_.tls_key)),
@@ -141,6 +145,11 @@ std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
     return n;
 }
 
+void Server::send_to_session(router::SessionRef session, std::uint8_t command,
+                             const SharedBytes& body) {
+    if (session) route(session, Envelope{session, Envelope::Kind::deliver, command, Errc::ok, body});
+}
+
 std::size_t Server::close_user(std::string_view user, Errc reason) {
     std::vector<router::SessionRef> refs;
     registry_.lookup(user, refs);
@@ -173,7 +182,7 @@ void Server::send_chat(std::string_view from, std::string_view body,
                        std::function<void(service::ChatOutcome)> done) {
     Worker* here = Worker::current();
     if (here == nullptr) here = workers_[0].get();  // not reached: the API runs on workers
-    done(service_.send_chat(from, body, here->context(), {}));
+    service_.send_chat(from, body, here->context(), {}, std::move(done));
 }
 
 }  // namespace jim::net

@@ -30,7 +30,10 @@ struct Envelope;
 
 class Server final : public service::Delivery, public api::Backend {
 public:
-    Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock);
+    // `store` may be null (nothing persisted); it must outlive the server, and the owner drains
+    // it after stop() and before destroying the server (store completions post to workers).
+    Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock,
+           store::MessageStore* store = nullptr);
     ~Server() override;
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;
@@ -56,6 +59,8 @@ public:
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
                              router::SessionRef exclude) override;
     std::size_t close_user(std::string_view user, Errc reason) override;
+    void send_to_session(router::SessionRef session, std::uint8_t command,
+                         const SharedBytes& body) override;
 
     // api::Backend (called on a worker thread)
     bool online(std::string_view user) override;

@@ -17,6 +17,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/message.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -102,6 +103,7 @@ private:
 
     // WebSocket (worker_ws.cpp)
     std::size_t ws_upgrade(Connection& c, std::span<char> data, std::size_t head_size);
+    void ws_accept(Connection& c, const boost::beast::http::request_header<>& req);
     std::size_t parse_ws(Connection& c, std::span<char> data);
     void ws_control(Connection& c, codec::ws::Opcode op, std::string_view payload);
     void ws_message(Connection& c, codec::ws::Opcode op, std::string_view payload);

@@ -43,6 +43,12 @@ std::size_t Worker::parse_http(Connection& c, std::span<char> data) {
         ex.http.reset();
         release_extra_if_empty(c);
         stats_.add(stats_.frames_in);
+        // An upgrade on a kept-alive HTTP connection (browsers and Node pool connections).
+        if (!req[http::field::sec_websocket_key].empty()) {
+            ws_accept(c, req.base());
+            if (c.state != Connection::State::open) return data.size();
+            return off + parse_ws(c, data.subspan(off));
+        }
 
         c.http_busy = true;
         boost::system::error_code ep_ec;

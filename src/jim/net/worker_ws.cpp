@@ -74,7 +74,7 @@ std::string bad_request(std::string_view message, std::string_view extra_header 
 
 }  // namespace
 
-// The opening handshake (RFC 6455 §4.2). Any path is accepted (J-IM compatible). Returns the
+// The opening handshake when detection saw a Sec-WebSocket-Key in the first head. Returns the
 // bytes consumed: the head, plus any frames that were pipelined behind it.
 std::size_t Worker::ws_upgrade(Connection& c, std::span<char> data, std::size_t head_size) {
     http::request_parser<http::empty_body> parser;
@@ -82,30 +82,38 @@ std::size_t Worker::ws_upgrade(Connection& c, std::span<char> data, std::size_t 
     boost::system::error_code ec;
     parser.put(boost::asio::buffer(data.data(), head_size), ec);
     c.protocol = codec::Protocol::http;  // until the upgrade succeeds, errors are HTTP
-    std::string_view problem;
-    std::string_view extra_header;
     if (ec || !parser.is_header_done()) {
-        problem = "malformed request head";
-    } else {
-        const auto& req = parser.get();
-        if (req.method() != http::verb::get || req.version() != 11) {
-            problem = "a WebSocket upgrade is a GET over HTTP/1.1";
-        } else if (!has_token(req[http::field::upgrade], "websocket") ||
-                   !has_token(req[http::field::connection], "upgrade")) {
-            problem = "Upgrade: websocket and Connection: Upgrade are required";
-        } else if (req[http::field::sec_websocket_version] != "13") {
-            problem = "only WebSocket version 13 is supported";
-            extra_header = "Sec-WebSocket-Version: 13\r\n";
-        } else if (!valid_key(req[http::field::sec_websocket_key])) {
-            problem = "Sec-WebSocket-Key must be 16 random bytes in base64";
-        }
-    }
-    if (!problem.empty()) {
-        send_raw(c, SharedBytes::copy_of(bad_request(problem, extra_header)));
+        send_raw(c, SharedBytes::copy_of(bad_request("malformed request head")));
         close_after_flush(c, Errc::bad_handshake);
         return data.size();
     }
-    const auto& req = parser.get();
+    ws_accept(c, parser.get().base());
+    if (c.state != Connection::State::open) return data.size();
+    return head_size + parse_ws(c, data.subspan(head_size));
+}
+
+// RFC 6455 §4.2 for a parsed upgrade request, from detection or from a kept-alive HTTP
+// connection. Any path is accepted (J-IM compatible).
+void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
+    std::string_view problem;
+    std::string_view extra_header;
+    if (req.method() != http::verb::get || req.version() != 11) {
+        problem = "a WebSocket upgrade is a GET over HTTP/1.1";
+    } else if (!has_token(req[http::field::upgrade], "websocket") ||
+               !has_token(req[http::field::connection], "upgrade")) {
+        problem = "Upgrade: websocket and Connection: Upgrade are required";
+    } else if (req[http::field::sec_websocket_version] != "13") {
+        problem = "only WebSocket version 13 is supported";
+        extra_header = "Sec-WebSocket-Version: 13\r\n";
+    } else if (!valid_key(req[http::field::sec_websocket_key])) {
+        problem = "Sec-WebSocket-Key must be 16 random bytes in base64";
+    }
+    if (!problem.empty()) {
+        c.protocol = codec::Protocol::http;
+        send_raw(c, SharedBytes::copy_of(bad_request(problem, extra_header)));
+        close_after_flush(c, Errc::bad_handshake);
+        return;
+    }
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Accept: " +
@@ -130,8 +138,6 @@ std::size_t Worker::ws_upgrade(Connection& c, std::span<char> data, std::size_t 
         if (const auto token = api::query_param(target, "token")) login["token"] = *token;
         dispatch(c, proto::code(proto::Command::login_req), boost::json::serialize(login));
     }
-    if (c.state != Connection::State::open) return data.size();
-    return head_size + parse_ws(c, data.subspan(head_size));
 }
 
 std::size_t Worker::parse_ws(Connection& c, std::span<char> data) {

@@ -58,6 +58,13 @@ Errc prepare_chat(std::string_view json, std::string_view user, std::string_view
             return fail(out, Errc::impersonation, "from must be the logged-in user");
         }
     }
+    if (const auto* cid = o.if_contains("clientMsgId"); cid != nullptr && !cid->is_null()) {
+        const auto s = get_string(o, "clientMsgId");
+        if (!s || s->empty() || s->size() > 64) {
+            return fail(out, Errc::missing_field, "clientMsgId must be a string of 1-64 bytes");
+        }
+        out.client_msg_id.assign(*s);
+    }
     // Normalise the numeric members a lenient client may send as strings (spec §2.6).
     o["chatType"] = *chat_type;
     if (const auto msg_type = get_int(o, "msgType")) o["msgType"] = *msg_type;

@@ -18,6 +18,7 @@ struct PreparedChat {
     std::string to;        // private: receiver user id
     std::string group_id;  // group: target group
     std::string body;      // the completed ChatBody JSON, ready for {"command":11,"data":…}
+    std::string client_msg_id;  // optional "clientMsgId": the sender's idempotency key
     std::string reason;    // on error: a human-readable explanation for the sender
 };
 

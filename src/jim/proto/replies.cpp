@@ -69,11 +69,12 @@ std::string chat_push(std::string_view chat_body_json) {
     return out;
 }
 
-std::string chat_ack(int code, std::string_view id, std::int64_t create_time) {
+std::string chat_ack(int code, std::string_view id, std::int64_t create_time, std::uint64_t seq) {
     std::string data = "{\"createTime\":";
     data += std::to_string(create_time);
     data += ",\"id\":";
     append_json_string(data, id);
+    if (seq != 0) data += ",\"seq\":" + std::to_string(seq);
     data += '}';
     return status_reply(Command::chat_resp, code, {}, data);
 }

@@ -39,7 +39,9 @@ std::string login_ok_reply(const User& user, std::string_view terminal);
 // Chat push to receivers: {"command":11,"data":<chat body>}.
 std::string chat_push(std::string_view chat_body_json);
 
-// Chat ack to the sender: status 10000/10001 plus data {"createTime":…,"id":…}.
-std::string chat_ack(int code, std::string_view id, std::int64_t create_time);
+// Chat ack to the sender: status 10000/10001 plus data {"createTime":…,"id":…[,"seq":…]}; seq is
+// the message's place in its conversation (0: not stored, omitted).
+std::string chat_ack(int code, std::string_view id, std::int64_t create_time,
+                     std::uint64_t seq = 0);
 
 }  // namespace jim::proto

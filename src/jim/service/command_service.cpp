@@ -37,6 +37,7 @@ bool has_handler(Command c) noexcept {
         case Command::chat_req:
         case Command::join_group_req:
         case Command::get_user_req:
+        case Command::get_message_req:
         case Command::leave_group_req: return true;
         default: return false;
     }
@@ -81,12 +82,13 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
             reply(peer, proto::code(Command::heartbeat_req), proto::heartbeat_reply());
             break;
         case Command::auth_req: on_auth(peer, body); break;
-        case Command::login_req: on_login(peer, body); break;
+        case Command::login_req: on_login(peer, ctx, body); break;
         case Command::close_req: on_close(peer, body); break;
         case Command::chat_req: on_chat(peer, ctx, body); break;
         case Command::join_group_req: on_join(peer, body); break;
         case Command::leave_group_req: on_leave(peer, body); break;
         case Command::get_user_req: on_get_user(peer, body); break;
+        case Command::get_message_req: on_get_message(peer, ctx, body); break;
         default: break;  // unreachable: has_handler() above
     }
 }
@@ -110,7 +112,7 @@ void CommandService::on_auth(Peer& peer, std::string_view body) {
 
 // cmd 5 (spec §6.3). A refused login is answered with 10008 and the connection is closed, as in
 // J-IM; a malformed body is refused the same way.
-void CommandService::on_login(Peer& peer, std::string_view body) {
+void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view body) {
     auth::Credentials creds;
     boost::json::value v;
     std::string reason;
@@ -138,12 +140,20 @@ void CommandService::on_login(Peer& peer, std::string_view body) {
     const std::size_t sessions = peer.bind_user(result.user);
     groups_.set_profile(result.user.user_id,
                         {result.user.nick, result.user.avatar, result.user.sign});
-    for (const auto& g : options_.default_groups) groups_.join(g, result.user.user_id);
-    // The user's groups hear that it came online (cmd 9) when its first device arrives; like
-    // J-IM, this reaches the new session too, before its cmd-6 reply (spec §6.3 step 5).
-    if (sessions == 1) notify_presence(result.user.user_id, true);
-    reply(peer, proto::code(Command::login_resp),
-          proto::login_ok_reply(result.user, peer.terminal()));
+    // The rest waits for the user's memberships (read back from the store once per process).
+    load_memberships(result.user.user_id, ctx,
+                     [this, &ctx, session = peer.ref(), user = result.user,
+                      terminal = std::string(peer.terminal()), sessions] {
+        for (const auto& g : options_.default_groups) join_group(g, user.user_id);
+        // The user's groups hear that it came online (cmd 9) when its first device arrives;
+        // like J-IM, this reaches the new session too, before its cmd-6 reply (spec §6.3).
+        if (sessions == 1) notify_presence(user.user_id, true);
+        delivery_.send_to_session(session, proto::code(Command::login_resp),
+                                  SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
+        if (store_ != nullptr && options_.push_offline_on_login) {
+            push_offline(session, user.user_id, ctx);
+        }
+    });
 }
 
 void CommandService::user_offline(std::string_view user) { notify_presence(user, false); }

@@ -10,6 +10,7 @@
 // thread-safe Delivery and Groups).
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,12 +20,15 @@
 #include "jim/proto/message_id.hpp"
 #include "jim/router/groups.hpp"
 #include "jim/service/peer.hpp"
+#include "jim/store/message_store.hpp"
 
 namespace jim::service {
 
 // Per-worker mutable state the handlers need. Thread: owning worker only.
 struct WorkerContext {
     proto::MessageIdGenerator ids;
+    // Runs a function on this worker later (how store completions come home).
+    std::function<void(std::function<void()>)> post;
 };
 
 // What became of one chat message.
@@ -34,6 +38,8 @@ struct ChatOutcome {
     std::string reason;  // when refused
     std::string id;      // server message id, when accepted
     std::int64_t create_time = 0;
+    std::uint64_t seq = 0;   // place in the conversation (0 without a store)
+    bool duplicate = false;  // a retried clientMsgId: the original's id and seq, not sent again
 };
 
 struct ServiceOptions {
@@ -41,25 +47,35 @@ struct ServiceOptions {
     std::vector<std::string> default_groups;
     // get-user lists at most this many users per group (the rest are counted in "online").
     std::size_t max_listed_members = 1000;
+    // Push a user's offline messages (cmd 11) right after login, then clear them from the inbox.
+    bool push_offline_on_login = true;
+    // Most messages one get-message reply (cmd 20) or one login push carries.
+    std::size_t max_messages_per_reply = 1000;
 };
 
 class CommandService {
 public:
+    // `store` may be null: then nothing is persisted (no offline messages, no history), as in
+    // J-IM without store mode; benchmarks use it to measure routing alone.
     CommandService(const auth::Authenticator& auth, Delivery& delivery, router::Groups& groups,
-                   const Clock& clock, ServiceOptions options = {})
+                   const Clock& clock, ServiceOptions options = {},
+                   store::MessageStore* store = nullptr)
         : auth_(auth),
           delivery_(delivery),
           groups_(groups),
           clock_(clock),
-          options_(std::move(options)) {}
+          options_(std::move(options)),
+          store_(store) {}
 
     // Handles one decoded command with its JSON body.
     void handle(Peer& peer, WorkerContext& ctx, std::uint8_t command, std::string_view body);
 
-    // Validates, completes and routes one chat message from `user` (the session's user, or any
-    // user for the HTTP API). `exclude` is the sending session, which gets no copy.
-    ChatOutcome send_chat(std::string_view user, std::string_view body, WorkerContext& ctx,
-                          router::SessionRef exclude);
+    // Validates, completes, stores and routes one chat message from `user` (the session's user,
+    // or any user for the HTTP API). `exclude` is the sending session, which gets no copy.
+    // With a store, receivers get it and `done` runs only once it is durable; `done` always runs
+    // on the calling worker.
+    void send_chat(std::string_view user, std::string_view body, WorkerContext& ctx,
+                   router::SessionRef exclude, std::function<void(ChatOutcome)> done);
 
     // The network layer calls this when a user's last session has closed: every group the user
     // belongs to hears about it once (cmd 10), however many devices the user had.
@@ -67,12 +83,20 @@ public:
 
 private:
     void on_auth(Peer& peer, std::string_view body);
-    void on_login(Peer& peer, std::string_view body);
+    void on_login(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_close(Peer& peer, std::string_view body);
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_join(Peer& peer, std::string_view body);
     void on_leave(Peer& peer, std::string_view body);
     void on_get_user(Peer& peer, std::string_view body);
+    void on_get_message(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void push_offline(router::SessionRef session, std::string user, WorkerContext& ctx);
+    void load_memberships(const std::string& user, WorkerContext& ctx, std::function<void()> then);
+    void join_group(std::string_view group, std::string_view user);
+    void leave_group(std::string_view group, std::string_view user);
+    struct Route;
+    void deliver(const Route& route, const std::string& body, router::SessionRef exclude,
+                 ChatOutcome& result);
     // Queues `body` for every online session of every member of `group` except `exclude`;
     // returns how many sessions it reached.
     std::size_t send_to_group(std::string_view group, std::uint8_t command, const SharedBytes& body,
@@ -86,6 +110,7 @@ private:
     router::Groups& groups_;
     const Clock& clock_;
     ServiceOptions options_;
+    store::MessageStore* store_;
 };
 
 }  // namespace jim::service

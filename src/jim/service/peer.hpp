@@ -39,6 +39,9 @@ public:
     // it was queued for (0 = the user has no other live session).
     virtual std::size_t send_to_user(std::string_view user, std::uint8_t command,
                                      const SharedBytes& body, router::SessionRef exclude) = 0;
+    // Queues `body` for one session (if it is still alive).
+    virtual void send_to_session(router::SessionRef session, std::uint8_t command,
+                                 const SharedBytes& body) = 0;
     // Closes every session of `user` (after flushing what is queued); returns how many.
     virtual std::size_t close_user(std::string_view user, Errc reason) = 0;
     // Whether `user` has at least one live session.

@@ -31,6 +31,11 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.tls.key, b.tls.key);
     EXPECT_EQ(a.http.root, b.http.root);
     EXPECT_EQ(a.api.key, b.api.key);
+    EXPECT_EQ(a.store.engine, b.store.engine);
+    EXPECT_EQ(a.store.sync, b.store.sync);
+    EXPECT_EQ(a.store.history_ttl_s, b.store.history_ttl_s);
+    EXPECT_EQ(a.store.inbox_max, b.store.inbox_max);
+    EXPECT_EQ(a.store.push_offline_on_login, b.store.push_offline_on_login);
     EXPECT_EQ(a.auth.mode, b.auth.mode);
     EXPECT_EQ(a.auth.users_file, b.auth.users_file);
     EXPECT_EQ(a.auth.default_groups, b.auth.default_groups);
@@ -318,7 +323,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 18u);
+    ASSERT_EQ(keys.size(), 23u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;

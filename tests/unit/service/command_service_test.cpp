@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -53,6 +54,16 @@ public:
         }
         return n;
     }
+    void send_to_session(router::SessionRef session, std::uint8_t command,
+                         const SharedBytes& body) override {
+        for (auto* p : all) {
+            if (p->ref() == session) {
+                p->send(command, body);
+                return;
+            }
+        }
+    }
+    std::vector<FakePeer*> all;  // every peer a test used, logged in or not
     std::size_t close_user(std::string_view user, Errc reason) override {
         for (auto* p : sessions[std::string(user)]) p->close(reason);
         return sessions[std::string(user)].size();
@@ -67,10 +78,16 @@ public:
 class CommandServiceTest : public ::testing::Test {
 protected:
     std::string run(FakePeer& p, std::uint8_t cmd, std::string_view body) {
+        track(p);
         p.sent.clear();
         service_.handle(p, ctx_, cmd, body);
         EXPECT_EQ(p.sent.size(), 1u);
         return p.sent.empty() ? std::string() : p.sent.back().body;
+    }
+    void track(FakePeer& p) {
+        if (std::find(delivery_.all.begin(), delivery_.all.end(), &p) == delivery_.all.end()) {
+            delivery_.all.push_back(&p);
+        }
     }
     void login(FakePeer& p, const std::string& user) {
         run(p, 5, R"({"userId":")" + user + R"(","password":"x"})");
@@ -82,7 +99,8 @@ protected:
     ManualClock clock_{1588300000000};
     router::Groups groups_;
     CommandService service_{*auth_, delivery_, groups_, clock_};
-    WorkerContext ctx_{proto::MessageIdGenerator(7, 0)};
+    // No store in these tests, so nothing is ever posted.
+    WorkerContext ctx_{proto::MessageIdGenerator(7, 0), [](std::function<void()> fn) { fn(); }};
 };
 
 TEST_F(CommandServiceTest, Handshake) {
