@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <deque>
+#include <map>
+#include <random>
 #include <regex>
 
 #include "client/client.hpp"
@@ -95,6 +98,94 @@ TEST(ServerCli, MissingUsersFileIsAStartupError) {
     ASSERT_TRUE(rc);
     EXPECT_NE(*rc, 0);
     EXPECT_NE(p.err().find("does-not-exist"), std::string::npos) << p.err();
+}
+
+}  // namespace
+}  // namespace jim::testing
+
+namespace jim::testing {
+namespace {
+
+std::uint16_t port_of(const Process& p) {
+    std::smatch m;
+    const std::string out = p.out();
+    if (!std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) return 0;
+    return static_cast<std::uint16_t>(std::stoi(m[1]));
+}
+
+// Issue P4: a message acknowledged to its sender is never lost by kill -9. The client keeps 64
+// messages in flight; the server is SIGKILLed at a random moment, restarted on the same data
+// dir, and every acked message must be in history, in order, with no gap in seq.
+TEST(ServerCrash, AckedMessagesSurviveSigkill) {
+    const std::string dir = temp_dir();
+    const std::vector<std::string> args = {kServer, "--port", "0", "--data-dir", dir, "--set",
+                                           "server.host=127.0.0.1", "--set", "store.engine=rocksdb"};
+    std::mt19937 rng(std::random_device{}());
+    const int kill_after = std::uniform_int_distribution<int>(2000, 9000)(rng);
+    constexpr int kTotal = 12000;
+    constexpr int kWindow = 64;
+
+    std::map<std::int64_t, std::string> acked;  // seq -> content
+    {
+        Process server(args);
+        ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
+        auto c = client::TcpClient::connect("127.0.0.1", port_of(server), 3s);
+        ASSERT_TRUE(c.has_value());
+        ASSERT_EQ(client::status_code(c->login("writer", "pw", 3s).value_or("")), 10007);
+        int sent = 0;
+        std::deque<std::string> in_flight;
+        while (static_cast<int>(acked.size()) < kill_after) {
+            while (sent < kTotal && static_cast<int>(in_flight.size()) < kWindow) {
+                const std::string content = "crash-" + std::to_string(sent++);
+                ASSERT_TRUE(c->send(11, R"({"cmd":11,"chatType":2,"to":"reader","content":")" +
+                                            content + "\"}"));
+                in_flight.push_back(content);
+            }
+            const auto ack = c->read_until(12, 5s);
+            ASSERT_TRUE(ack) << "no ack after " << acked.size();
+            const auto o = client::parse_object(ack->body);
+            ASSERT_TRUE(o && o->contains("data")) << ack->body;
+            acked[o->at("data").at("seq").as_int64()] = in_flight.front();
+            in_flight.pop_front();
+        }
+        server.signal(SIGKILL);  // mid-stream: up to 64 messages are in flight
+        EXPECT_TRUE(server.wait(10s).has_value());
+    }
+    ASSERT_GE(static_cast<int>(acked.size()), kill_after);
+
+    Process server(args);
+    ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
+    auto c = client::TcpClient::connect("127.0.0.1", port_of(server), 3s);
+    ASSERT_TRUE(c.has_value());
+    ASSERT_EQ(client::status_code(c->login("writer", "pw", 3s).value_or("")), 10007);
+    std::vector<std::pair<std::int64_t, std::string>> history;
+    std::int64_t after = 0;
+    while (true) {  // page through the conversation with afterSeq
+        ASSERT_TRUE(c->send(19, R"({"cmd":19,"type":1,"userId":"writer","fromUserId":"reader",)"
+                                R"("afterSeq":)" + std::to_string(after) + "}"));
+        const auto f = c->read_until(20, 10s);
+        ASSERT_TRUE(f);
+        const auto o = client::parse_object(f->body);
+        ASSERT_EQ(o->at("code").as_int64(), 10018) << f->body;
+        const auto& page = o->at("data").at("friends").at("reader").as_array();
+        if (page.empty()) break;
+        for (const auto& m : page) {
+            history.emplace_back(m.at("seq").as_int64(), std::string(m.at("content").as_string()));
+        }
+        after = history.back().first;
+    }
+    // No gap: seq runs 1..N. In order: content matches what was sent in that order.
+    for (std::size_t i = 0; i < history.size(); ++i) {
+        ASSERT_EQ(history[i].first, static_cast<std::int64_t>(i + 1));
+        ASSERT_EQ(history[i].second, "crash-" + std::to_string(i));
+    }
+    for (const auto& [seq, content] : acked) {
+        ASSERT_LE(seq, static_cast<std::int64_t>(history.size())) << "acked seq lost";
+        EXPECT_EQ(history[static_cast<std::size_t>(seq - 1)].second, content);
+    }
+    server.signal(SIGTERM);
+    EXPECT_EQ(server.wait(10s), 0);
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
