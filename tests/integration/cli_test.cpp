@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
-#include <deque>
 #include <map>
 #include <random>
 #include <regex>
@@ -51,8 +51,8 @@ TEST(ServerCli, BadConfigListsEveryProblemAndExitsNonZero) {
 
 TEST(ServerCli, ServesOnTheRequestedPortAndStopsCleanlyOnSigterm) {
     const std::string dir = temp_dir();
-    Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set", "server.host=127.0.0.1",
-               "--set", "server.workers=1"});
+    Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set",
+               "server.host=127.0.0.1", "--set", "server.workers=1"});
     ASSERT_TRUE(p.wait_for_output("listening on", 10s)) << p.err();
     std::smatch m;
     const std::string out = p.out();
@@ -118,8 +118,15 @@ std::uint16_t port_of(const Process& p) {
 // dir, and every acked message must be in history, in order, with no gap in seq.
 TEST(ServerCrash, AckedMessagesSurviveSigkill) {
     const std::string dir = temp_dir();
-    const std::vector<std::string> args = {kServer, "--port", "0", "--data-dir", dir, "--set",
-                                           "server.host=127.0.0.1", "--set", "store.engine=rocksdb"};
+    const std::vector<std::string> args = {kServer,
+                                           "--port",
+                                           "0",
+                                           "--data-dir",
+                                           dir,
+                                           "--set",
+                                           "server.host=127.0.0.1",
+                                           "--set",
+                                           "store.engine=rocksdb"};
     std::mt19937 rng(std::random_device{}());
     const int kill_after = std::uniform_int_distribution<int>(2000, 9000)(rng);
     constexpr int kTotal = 12000;
@@ -137,8 +144,8 @@ TEST(ServerCrash, AckedMessagesSurviveSigkill) {
         while (static_cast<int>(acked.size()) < kill_after) {
             while (sent < kTotal && static_cast<int>(in_flight.size()) < kWindow) {
                 const std::string content = "crash-" + std::to_string(sent++);
-                ASSERT_TRUE(c->send(11, R"({"cmd":11,"chatType":2,"to":"reader","content":")" +
-                                            content + "\"}"));
+                ASSERT_TRUE(c->send(
+                    11, R"({"cmd":11,"chatType":2,"to":"reader","content":")" + content + "\"}"));
                 in_flight.push_back(content);
             }
             const auto ack = c->read_until(12, 5s);
@@ -162,7 +169,8 @@ TEST(ServerCrash, AckedMessagesSurviveSigkill) {
     std::int64_t after = 0;
     while (true) {  // page through the conversation with afterSeq
         ASSERT_TRUE(c->send(19, R"({"cmd":19,"type":1,"userId":"writer","fromUserId":"reader",)"
-                                R"("afterSeq":)" + std::to_string(after) + "}"));
+                                R"("afterSeq":)" +
+                                    std::to_string(after) + "}"));
         const auto f = c->read_until(20, 10s);
         ASSERT_TRUE(f);
         const auto o = client::parse_object(f->body);

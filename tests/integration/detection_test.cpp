@@ -40,10 +40,11 @@ TEST_F(ServerTest, HttpHeadSplitOverManyReadsAndLargerThan2KBIsDetected) {
 
 TEST_F(ServerTest, WebSocketUpgradeIsDetected) {
     TcpClient c = connect();
-    ASSERT_TRUE(c.send_raw("GET /?username=u1&password=123 HTTP/1.1\r\nHost: localhost\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send_raw("GET /?username=u1&password=123 HTTP/1.1\r\nHost: localhost\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n"));
     EXPECT_EQ(read_all(c, "\r\n\r\n").rfind("HTTP/1.1 101", 0), 0u);
 }
 

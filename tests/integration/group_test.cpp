@@ -11,7 +11,7 @@ using client::parse_object;
 using client::status_code;
 
 class GroupTest : public ServerTest {
-protected:
+  protected:
     void SetUp() override {
         net::ServerOptions o;
         o.default_groups = {"100"};
@@ -41,24 +41,29 @@ TEST_F(GroupTest, JoinNotifiesMembersAndRepliesToTheJoiner) {
     ASSERT_TRUE(alice.send(7, R"({"cmd":7,"groupId":"rust"})"));
     const auto reply = alice.read_until(8, kWait);
     ASSERT_TRUE(reply);
-    EXPECT_EQ(reply->body,
-              R"({"code":10011,"command":8,"group":"rust","msg":"join group ok! 加入群组成功!","result":1})");
+    EXPECT_EQ(
+        reply->body,
+        R"({"code":10011,"command":8,"group":"rust","msg":"join group ok! 加入群组成功!","result":1})");
     ASSERT_TRUE(bob.send(7, R"({"cmd":7,"groupId":"rust"})"));
-    const auto notify = read_matching(alice, 9, R"("group":"rust","msg":"join group ok! 加入群组成功!","user":{"nick":"bob")");
+    const auto notify = read_matching(
+        alice, 9, R"("group":"rust","msg":"join group ok! 加入群组成功!","user":{"nick":"bob")");
     ASSERT_TRUE(notify);
-    EXPECT_EQ(notify->body,
-              R"({"code":10011,"command":9,"group":"rust","msg":"join group ok! 加入群组成功!","user":{"nick":"bob","status":"online","userId":"bob"}})");
+    EXPECT_EQ(
+        notify->body,
+        R"({"code":10011,"command":9,"group":"rust","msg":"join group ok! 加入群组成功!","user":{"nick":"bob","status":"online","userId":"bob"}})");
 }
 
 TEST_F(GroupTest, DefaultGroupJoinNotificationComesBeforeTheLoginReplyOverWs) {
     TcpClient alice = login("alice");
-    auto web = client::WsClient::connect("127.0.0.1", server().port(),
-                                         "/?username=web&password=1", kWait);
+    auto web =
+        client::WsClient::connect("127.0.0.1", server().port(), "/?username=web&password=1", kWait);
     ASSERT_TRUE(web.has_value());
-    const auto first = web->read_text_until([](std::string_view t) {
-        return t.find("\"command\":9") != std::string_view::npos ||
-               t.find("\"command\":6") != std::string_view::npos;
-    }, kWait);
+    const auto first = web->read_text_until(
+        [](std::string_view t) {
+            return t.find("\"command\":9") != std::string_view::npos ||
+                   t.find("\"command\":6") != std::string_view::npos;
+        },
+        kWait);
     ASSERT_TRUE(first);
     EXPECT_NE(first->find("\"command\":9"), std::string::npos) << *first;  // J-IM's order
     EXPECT_EQ(status_code(web->read_text_until(6, kWait).value_or("")), 10007);
@@ -101,8 +106,9 @@ TEST_F(GroupTest, ExitNotificationOnlyWhenTheLastDeviceLeaves) {
     alice_laptop.close();
     const auto exit = bob.read_until(10, kWait);
     ASSERT_TRUE(exit);
-    EXPECT_EQ(exit->body,
-              R"({"command":10,"data":{"group":"100","user":{"nick":"alice","status":"offline","userId":"alice"}}})");
+    EXPECT_EQ(
+        exit->body,
+        R"({"command":10,"data":{"group":"100","user":{"nick":"alice","status":"offline","userId":"alice"}}})");
     // Membership outlives the connection: alice is still listed (offline).
     TcpClient carol = login("carol");
     ASSERT_TRUE(carol.send(17, R"({"cmd":17,"type":1,"userId":"carol"})"));

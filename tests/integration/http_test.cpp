@@ -19,7 +19,7 @@ using client::parse_object;
 using client::status_code;
 
 class HttpTest : public ServerTest {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/jim-http-XXXXXX";
         base_ = mkdtemp(tmpl);
@@ -115,10 +115,11 @@ TEST_F(HttpTest, WebSocketUpgradeWorksOnAKeptAliveHttpConnection) {
     const auto first = c.request("GET", "/api/users/online", {}, {}, kWait);
     ASSERT_TRUE(first);
     EXPECT_EQ(first->status, 200);
-    ASSERT_TRUE(c.send_raw("GET /?username=pooled&password=1 HTTP/1.1\r\nHost: x\r\n"
-                           "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send_raw("GET /?username=pooled&password=1 HTTP/1.1\r\nHost: x\r\n"
+                   "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\n\r\n"));
     const auto upgrade = c.read_response(kWait);
     ASSERT_TRUE(upgrade);
     EXPECT_EQ(upgrade->status, 101);
@@ -211,14 +212,15 @@ TEST_F(HttpTest, ApiKeyIsEnforcedWhenConfigured) {
 TEST_F(HttpTest, OversizeBodyIs413AndHugeHeadIs431) {
     HttpClient c = http();
     // The declared length alone is refused: the server answers before the body arrives.
-    ASSERT_TRUE(c.send_raw("POST /api/message/send HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152"
-                           "\r\n\r\n{\"from\":"));
+    ASSERT_TRUE(
+        c.send_raw("POST /api/message/send HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152"
+                   "\r\n\r\n{\"from\":"));
     const auto big = c.read_response(kWait);
     ASSERT_TRUE(big);
     EXPECT_EQ(big->status, 413);
     HttpClient d = http();
-    ASSERT_TRUE(d.send_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') +
-                           "\r\n\r\n"));
+    ASSERT_TRUE(
+        d.send_raw("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'b') + "\r\n\r\n"));
     const auto huge = d.read_response(kWait);
     ASSERT_TRUE(huge);
     EXPECT_EQ(huge->status, 431);

@@ -18,7 +18,7 @@ extern char** environ;
 namespace jim::testing {
 
 class Process {
-public:
+  public:
     explicit Process(std::vector<std::string> argv, const std::string& stdin_text = {}) {
         int out[2], err[2], in[2];
         if (pipe(out) != 0 || pipe(err) != 0 || pipe(in) != 0) return;
@@ -94,7 +94,7 @@ public:
     const std::string& out() const { return stdout_; }
     const std::string& err() const { return stderr_; }
 
-private:
+  private:
     // Reads what is available; returns false once both pipes are at EOF.
     bool pump(int timeout_ms) {
         pollfd fds[2] = {{out_fd_, POLLIN, 0}, {err_fd_, POLLIN, 0}};

@@ -20,11 +20,11 @@ using namespace std::chrono_literals;
 using client::Frame;
 using client::TcpClient;
 
-inline constexpr auto kWait = 3000ms;   // upper bound for something that must happen
-inline constexpr auto kQuiet = 200ms;   // how long we listen to show something does not happen
+inline constexpr auto kWait = 3000ms;  // upper bound for something that must happen
+inline constexpr auto kQuiet = 200ms;  // how long we listen to show something does not happen
 
 class ServerTest : public ::testing::Test {
-protected:
+  protected:
     // Tests adjust options before calling start() (SetUp starts with the defaults).
     void SetUp() override { start(net::ServerOptions{}); }
     void TearDown() override { stop(); }
@@ -98,8 +98,8 @@ protected:
 // A private chat body as a J-IM client sends it.
 inline std::string chat_json(const std::string& from, const std::string& to,
                              const std::string& content) {
-    std::string s = R"({"cmd":11,"chatType":2,"msgType":0,"to":")" + to + R"(","content":")" +
-                    content + "\"";
+    std::string s =
+        R"({"cmd":11,"chatType":2,"msgType":0,"to":")" + to + R"(","content":")" + content + "\"";
     if (!from.empty()) s += R"(,"from":")" + from + "\"";
     return s + "}";
 }

@@ -89,8 +89,8 @@ TEST_F(ServerTest, HistoryWithPagingAndTimeWindow) {
         ASSERT_TRUE(alice.send(11, chat_json("alice", "bob", "h" + std::to_string(i))));
         times.push_back(ack_data(alice).at("createTime").as_int64());
     }
-    auto data = get_messages(bob, R"({"cmd":19,"type":1,"userId":"bob","fromUserId":"alice"})",
-                             10018);
+    auto data =
+        get_messages(bob, R"({"cmd":19,"type":1,"userId":"bob","fromUserId":"alice"})", 10018);
     EXPECT_EQ(contents(data.at("friends").at("alice")),
               (std::vector<std::string>{"h1", "h2", "h3", "h4", "h5"}));
     data = get_messages(
@@ -172,8 +172,8 @@ TEST_F(ServerTest, OfflineGroupMemberGetsGroupMessagesAtLogin) {
     const auto push = bob_again.read_until(11, kWait);
     ASSERT_TRUE(push);
     EXPECT_EQ(parse_object(push->body)->at("data").at("groupId").as_string(), "club");
-    const auto data = get_messages(
-        bob_again, R"({"cmd":19,"type":1,"userId":"bob","groupId":"club"})", 10018);
+    const auto data =
+        get_messages(bob_again, R"({"cmd":19,"type":1,"userId":"bob","groupId":"club"})", 10018);
     EXPECT_EQ(contents(data.at("groups").at("club")), std::vector<std::string>{"hi club"});
 }
 
@@ -198,7 +198,7 @@ TEST_F(ServerTest, MembershipsAndHistorySurviveARestart) {
     EXPECT_NE(user->body.find(R"("groupId":"persist")"), std::string::npos) << user->body;
     ASSERT_TRUE(alice.send(11, chat_json("alice", "bob", "after restart")));
     EXPECT_EQ(ack_data(alice).at("seq").as_int64(), 2);  // seq continues, no gap
-    TcpClient bob = login("bob");  // both were offline messages for bob
+    TcpClient bob = login("bob");                        // both were offline messages for bob
     EXPECT_TRUE(bob.read_until(11, kWait).has_value());
     EXPECT_TRUE(bob.read_until(11, kWait).has_value());
     stop();

@@ -49,7 +49,8 @@ TEST_F(ServerTest, ServerAssignsIdAndCreateTime) {
     TcpClient alice = login("alice");
     TcpClient bob = login("bob");
     const auto before = clock_.now_ms();
-    ASSERT_TRUE(alice.send(11, R"({"cmd":11,"chatType":"2","to":"bob","content":"x","id":"spoofed","createTime":1})"));
+    ASSERT_TRUE(alice.send(
+        11, R"({"cmd":11,"chatType":"2","to":"bob","content":"x","id":"spoofed","createTime":1})"));
     const auto data = read_push(bob);
     const std::string id(data.at("id").as_string());
     EXPECT_EQ(id.size(), 32u);
@@ -117,12 +118,12 @@ TEST_F(ServerTest, ChatBeforeLoginIsRefusedWithAStatusAndNotDelivered) {
 TEST_F(ServerTest, MalformedChatGetsAStatusAndTheConnectionStaysOpen) {
     TcpClient alice = login("alice");
     const std::string bad_bodies[] = {
-        "{not json",                                       // malformed JSON
-        "[1,2,3]",                                         // not an object
-        R"({"cmd":11,"to":"bob","content":"x"})",          // chatType missing
-        R"({"cmd":11,"chatType":0,"to":"bob"})",           // chatType 0 (J-IM: silently dropped)
-        R"({"cmd":11,"chatType":7,"to":"bob"})",           // unknown chatType
-        R"({"cmd":11,"chatType":2,"content":"no to"})",    // private without receiver
+        "{not json",                                     // malformed JSON
+        "[1,2,3]",                                       // not an object
+        R"({"cmd":11,"to":"bob","content":"x"})",        // chatType missing
+        R"({"cmd":11,"chatType":0,"to":"bob"})",         // chatType 0 (J-IM: silently dropped)
+        R"({"cmd":11,"chatType":7,"to":"bob"})",         // unknown chatType
+        R"({"cmd":11,"chatType":2,"content":"no to"})",  // private without receiver
     };
     for (const auto& body : bad_bodies) {
         ASSERT_TRUE(alice.send(11, body));

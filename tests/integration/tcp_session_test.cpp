@@ -43,7 +43,8 @@ TEST_F(ServerTest, StaticAuthAcceptsTheRightPasswordOnly) {
     {
         std::FILE* f = std::fopen(file.c_str(), "w");
         ASSERT_NE(f, nullptr);
-        std::fprintf(f, "# test users\n%s\n", auth::hash_password_line("bob", "s3cret", 1000).c_str());
+        std::fprintf(f, "# test users\n%s\n",
+                     auth::hash_password_line("bob", "s3cret", 1000).c_str());
         std::fclose(f);
     }
     use_authenticator(auth::make_static_authenticator(file));

@@ -13,7 +13,7 @@ namespace {
 using client::status_code;
 
 class TlsTest : public ServerTest {
-protected:
+  protected:
     void SetUp() override {
         char tmpl[] = "/tmp/jim-tls-XXXXXX";
         dir_ = mkdtemp(tmpl);

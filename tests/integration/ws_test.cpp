@@ -13,7 +13,7 @@ using client::WsClient;
 using client::WsMessage;
 
 class WsTest : public ServerTest {
-protected:
+  protected:
     WsClient ws(const std::string& path = "/", const client::WsOptions& options = {}) {
         auto c = WsClient::connect("127.0.0.1", server().port(), path, kWait, options);
         EXPECT_TRUE(c.has_value()) << (c ? "" : c.error().message());
@@ -177,9 +177,10 @@ TEST_F(WsTest, SubprotocolIsEchoed) {
 
 TEST_F(WsTest, BadHandshakeGetsA400) {
     TcpClient raw = connect();
-    ASSERT_TRUE(raw.send_raw("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                             "Sec-WebSocket-Version: 8\r\n\r\n"));
+    ASSERT_TRUE(
+        raw.send_raw("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 8\r\n\r\n"));
     EXPECT_TRUE(raw.wait_closed(kWait));
     EXPECT_TRUE(eventually([&] { return server().stats().closed_by(Errc::bad_handshake) == 1; }));
 }

@@ -1,7 +1,7 @@
 #include "jim/api/http_api.hpp"
 
-#include <boost/beast/http/field.hpp>
 #include <openssl/crypto.h>
+#include <boost/beast/http/field.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -141,16 +141,18 @@ void HttpApi::handle_api(const Request& req, const std::string& path,
             return respond(method_not_allowed(req, "GET, POST"));
         }
         if (!user || user->empty()) return need_user();
-        respond(json_response(req, http::status::ok,
-                              resp_body(backend_.online(*user) ? status::kOnline : status::kOffline)));
+        respond(
+            json_response(req, http::status::ok,
+                          resp_body(backend_.online(*user) ? status::kOnline : status::kOffline)));
         return;
     }
     if (path == "/api/user/close") {
         if (method != http::verb::post) return respond(method_not_allowed(req, "POST"));
         if (!user || user->empty()) return need_user();
         const std::size_t n = backend_.kick(*user);
-        respond(json_response(req, http::status::ok,
-                              resp_body(status::kCloseOk, "{\"closed\":" + std::to_string(n) + "}")));
+        respond(
+            json_response(req, http::status::ok,
+                          resp_body(status::kCloseOk, "{\"closed\":" + std::to_string(n) + "}")));
         return;
     }
     if (path == "/api/users/online") {

@@ -26,7 +26,7 @@ struct SessionInfo {
 // What the API needs from the running server. Implemented by net::Server.
 // Thread: called on a worker thread.
 class Backend {
-public:
+  public:
     virtual ~Backend() = default;
     virtual bool online(std::string_view user) = 0;
     virtual std::size_t online_count() = 0;
@@ -44,13 +44,13 @@ struct ApiOptions {
 };
 
 class HttpApi {
-public:
+  public:
     HttpApi(ApiOptions options, Backend& backend);
 
     // Answers one request through `respond` (now or later, on the same worker).
     void handle(const Request& req, bool loopback, std::function<void(Response)> respond);
 
-private:
+  private:
     bool authorized(const Request& req, bool loopback) const;
     void handle_api(const Request& req, const std::string& path,
                     std::function<void(Response)>& respond);

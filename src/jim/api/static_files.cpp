@@ -91,11 +91,11 @@ Response StaticFiles::serve(const Request& req, const std::string& path) const {
         return json_error(req, http::status::not_found, "not_found", "no such file");
     }
     const auto mtime = fs::last_write_time(real, ec);
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                          mtime.time_since_epoch() -
-                          fs::file_time_type::clock::now().time_since_epoch() +
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+    const auto secs =
+        std::chrono::duration_cast<std::chrono::seconds>(
+            mtime.time_since_epoch() - fs::file_time_type::clock::now().time_since_epoch() +
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
     const std::string etag = "\"" + std::to_string(size) + "-" + std::to_string(secs) + "\"";
 
     Response res{http::status::ok, req.version()};

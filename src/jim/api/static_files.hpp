@@ -15,7 +15,7 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 class StaticFiles {
-public:
+  public:
     // An empty or missing root serves nothing (404 for every path).
     explicit StaticFiles(const std::string& root, std::size_t max_file_size = 16u * 1024 * 1024);
 
@@ -25,7 +25,7 @@ public:
     // Content-Type for a file name, by extension.
     static std::string_view content_type(const std::filesystem::path& file);
 
-private:
+  private:
     std::filesystem::path root_;  // canonical; empty when not serving
     std::size_t max_file_size_;
 };

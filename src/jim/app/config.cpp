@@ -195,11 +195,12 @@ std::vector<KeyDesc> make_key_table() {
         "tls.cert",
         "PEM certificate chain; with tls.key set, TLS (TLS-TCP, wss, https) shares the port.",
         [](auto& c) -> auto& { return c.tls.cert; }, true));
-    t.push_back(string_key("tls.key", "PEM private key for tls.cert.",
-                           [](auto& c) -> auto& { return c.tls.key; }, true));
-    t.push_back(string_key("http.root",
-                           "Directory served at / (the web chat page); \"\" serves no files.",
-                           [](auto& c) -> auto& { return c.http.root; }, true));
+    t.push_back(string_key(
+        "tls.key", "PEM private key for tls.cert.", [](auto& c) -> auto& { return c.tls.key; },
+        true));
+    t.push_back(string_key(
+        "http.root", "Directory served at / (the web chat page); \"\" serves no files.",
+        [](auto& c) -> auto& { return c.http.root; }, true));
     t.push_back(string_key(
         "api.key",
         "Bearer token the HTTP API requires; empty lets only loopback clients use /api/*.",
@@ -225,9 +226,9 @@ std::vector<KeyDesc> make_key_table() {
         "store.sync",
         "process: an acked message survives a crash of jim; machine: also a power loss (fsync).",
         [](auto& c) -> auto& { return c.store.sync; }, false, {"process", "machine"}));
-    t.push_back(integer_key("store.history_ttl_s",
-                            "Drop history older than this many seconds; 0 keeps it forever.",
-                            [](auto& c) -> auto& { return c.store.history_ttl_s; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "store.history_ttl_s", "Drop history older than this many seconds; 0 keeps it forever.",
+        [](auto& c) -> auto& { return c.store.history_ttl_s; }, 0, kNoMax));
     t.push_back(integer_key(
         "store.inbox_max",
         "Most offline messages kept per user; older ones are dropped and counted. 0: no cap.",
@@ -359,7 +360,8 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
         !has_problem_for(problems, from, "auth.users_file")) {
         problems.push_back("auth.users_file: required when auth.mode is \"static\"");
     }
-    if (cfg.tls.cert.empty() != cfg.tls.key.empty() && !has_problem_for(problems, from, "tls.key") &&
+    if (cfg.tls.cert.empty() != cfg.tls.key.empty() &&
+        !has_problem_for(problems, from, "tls.key") &&
         !has_problem_for(problems, from, "tls.cert")) {
         problems.push_back(cfg.tls.cert.empty() ? "tls.cert: required when tls.key is set"
                                                 : "tls.key: required when tls.cert is set");

@@ -26,7 +26,7 @@ struct Config {
     struct Limits {
         std::uint32_t max_body_bytes = 2097152;
         std::uint32_t max_http_head_bytes = 16384;
-        std::int64_t login_timeout_ms = 10000;  // 0 disables
+        std::int64_t login_timeout_ms = 10000;         // 0 disables
         std::uint32_t max_ws_message_bytes = 2097152;  // fragments included
     } limits;
     struct Tls {

@@ -2,9 +2,9 @@
 // Exceptions are allowed only here, at start-up (CONVENTIONS): each is reported with a clear
 // message and a non-zero exit code.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -45,8 +45,9 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
 
 std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Config& c) {
     if (c.auth.mode == "static") return jim::auth::make_static_authenticator(c.auth.users_file);
-    spdlog::warn("auth.mode = \"open\": any user id with any password may log in; "
-                 "use auth.mode = \"static\" (or later jwt/webhook) outside development");
+    spdlog::warn(
+        "auth.mode = \"open\": any user id with any password may log in; "
+        "use auth.mode = \"static\" (or later jwt/webhook) outside development");
     return jim::auth::make_open_authenticator();
 }
 
@@ -81,7 +82,8 @@ int main(int argc, char** argv) {
     int port = -1;
     std::string data_dir;
     app.add_option("--config", config_file, "TOML configuration file (see conf/jim.example.toml)");
-    app.add_option("--port", port, "Listening port (overrides server.port)")->check(CLI::Range(0, 65535));
+    app.add_option("--port", port, "Listening port (overrides server.port)")
+        ->check(CLI::Range(0, 65535));
     app.add_option("--data-dir", data_dir, "Data directory (overrides server.data_dir)");
     app.add_option("--set", sets, "Override any key: --set section.key=value (repeatable)");
     app.set_version_flag("--version", std::string("jim-server ") + jim::kVersion);

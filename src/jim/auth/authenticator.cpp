@@ -6,7 +6,7 @@ namespace jim::auth {
 namespace {
 
 class OpenAuthenticator final : public Authenticator {
-public:
+  public:
     AuthResult authenticate(const Credentials& c) const override {
         AuthResult r;
         if (!valid_user_id(c.user_id)) {

@@ -25,13 +25,13 @@ struct Credentials {
 };
 
 struct AuthResult {
-    Errc error = Errc::ok;   // ok or login_failed
-    proto::User user;        // filled when ok
-    std::string reason;      // when refused: why, for the log and the client's "reason"
+    Errc error = Errc::ok;  // ok or login_failed
+    proto::User user;       // filled when ok
+    std::string reason;     // when refused: why, for the log and the client's "reason"
 };
 
 class Authenticator {
-public:
+  public:
     virtual ~Authenticator() = default;
     virtual AuthResult authenticate(const Credentials& credentials) const = 0;
     virtual std::string_view mode() const noexcept = 0;

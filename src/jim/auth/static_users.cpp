@@ -67,7 +67,7 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 class StaticAuthenticator final : public Authenticator {
-public:
+  public:
     explicit StaticAuthenticator(const std::string& path) {
         std::ifstream in(path);
         if (!in) throw std::runtime_error("auth.users_file: cannot open '" + path + "'");
@@ -90,8 +90,8 @@ public:
         AuthResult r;
         const auto it = users_.find(c.user_id);
         // Hash even for an unknown user so the reply time does not reveal which ids exist.
-        static const Entry kDummy{1000, std::vector<unsigned char>(16, 0),
-                                  std::vector<unsigned char>(32, 0), {}};
+        static const Entry kDummy{
+            1000, std::vector<unsigned char>(16, 0), std::vector<unsigned char>(32, 0), {}};
         const Entry& e = it == users_.end() ? kDummy : it->second;
         const auto got = pbkdf2(c.password, e.salt, e.iterations, e.hash.size());
         const bool match = CRYPTO_memcmp(got.data(), e.hash.data(), e.hash.size()) == 0;
@@ -106,7 +106,7 @@ public:
     }
     std::string_view mode() const noexcept override { return "static"; }
 
-private:
+  private:
     bool parse_line(std::string_view line) {
         const auto f = split(line, ':');
         if (f.size() < 5 || f.size() > 6 || !valid_user_id(f[0]) || f[1] != "pbkdf2-sha256") {

@@ -50,7 +50,7 @@ constexpr bool rows_follow_errc_order() {
 static_assert(rows_follow_errc_order(), "kErrors rows must follow Errc order");
 
 class Category final : public boost::system::error_category {
-public:
+  public:
     const char* name() const noexcept override { return "jim"; }
     std::string message(int ev) const override {
         return std::string(error_info(static_cast<Errc>(ev)).name);

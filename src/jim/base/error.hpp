@@ -1,8 +1,8 @@
 #pragma once
 // Domain errors of jim and the one table that maps each to what every protocol says about it.
 //
-// Fallible calls return boost::system::result<T> carrying a jim::Errc; untrusted input never throws.
-// Thread: any (everything here is immutable).
+// Fallible calls return boost::system::result<T> carrying a jim::Errc; untrusted input never
+// throws. Thread: any (everything here is immutable).
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
@@ -24,21 +24,21 @@ enum class Errc : std::uint8_t {
     bad_http_head,    // first bytes are neither TCP nor an HTTP request line
     tls_unavailable,  // TLS ClientHello while TLS is not configured
     // Command errors: answered with a status, the connection stays open.
-    bad_json,        // body is not a JSON object
-    missing_field,   // a required member is absent or empty
-    bad_chat_type,   // chatType not 1 or 2
-    not_logged_in,   // command needs a logged-in session
-    impersonation,   // "from" differs from the session's user
-    login_failed,    // authenticator refused the credentials
-    no_handler,      // a known command code without a handler
-    forbidden,       // the session may not act on that user or group
-    unsupported,     // a feature this build does not offer yet
+    bad_json,         // body is not a JSON object
+    missing_field,    // a required member is absent or empty
+    bad_chat_type,    // chatType not 1 or 2
+    not_logged_in,    // command needs a logged-in session
+    impersonation,    // "from" differs from the session's user
+    login_failed,     // authenticator refused the credentials
+    no_handler,       // a known command code without a handler
+    forbidden,        // the session may not act on that user or group
+    unsupported,      // a feature this build does not offer yet
     ws_protocol,      // a WebSocket frame breaks RFC 6455 (unmasked, RSV, opcode, control)
     message_too_big,  // a WebSocket message (fragments included) above its limit
     bad_utf8,         // a WebSocket text message that is not UTF-8
     bad_handshake,    // a WebSocket upgrade request that RFC 6455 does not allow
-    store_full,      // the store's disk is full: nothing was stored
-    store_error,     // any other store failure: nothing was stored
+    store_full,       // the store's disk is full: nothing was stored
+    store_error,      // any other store failure: nothing was stored
     // Close reasons that are not protocol errors (counted by reason, never answered).
     peer_closed,      // the peer closed or reset the connection
     io_error,         // a socket error other than a reset

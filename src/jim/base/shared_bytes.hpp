@@ -14,7 +14,7 @@
 namespace jim {
 
 class SharedBytes {
-public:
+  public:
     SharedBytes() = default;
     static SharedBytes copy_of(std::string_view bytes) {
         SharedBytes b;
@@ -42,7 +42,7 @@ public:
         return block_ ? block_->refs.load(std::memory_order_relaxed) : 0;
     }
 
-private:
+  private:
     struct Block {
         std::atomic<long> refs{1};
         std::size_t size = 0;

@@ -101,11 +101,16 @@ DetectResult detect(std::span<const char> in, std::size_t max_head) noexcept {
 
 const char* protocol_name(Protocol p) noexcept {
     switch (p) {
-        case Protocol::tcp: return "tcp";
-        case Protocol::tls: return "tls";
-        case Protocol::http: return "http";
-        case Protocol::websocket: return "ws";
-        case Protocol::unknown: break;
+        case Protocol::tcp:
+            return "tcp";
+        case Protocol::tls:
+            return "tls";
+        case Protocol::http:
+            return "http";
+        case Protocol::websocket:
+            return "ws";
+        case Protocol::unknown:
+            break;
     }
     return "unknown";
 }

@@ -71,8 +71,8 @@ void encode(std::uint8_t command, std::string_view body, std::string& out) {
     out.append(body);
 }
 
-void encode_client(std::uint8_t command, std::string_view body, std::string& out,
-                   std::uint8_t mask, bool has_syn_seq, std::int32_t syn_seq) {
+void encode_client(std::uint8_t command, std::string_view body, std::string& out, std::uint8_t mask,
+                   bool has_syn_seq, std::int32_t syn_seq) {
     mask = has_syn_seq ? static_cast<std::uint8_t>(mask | kMaskSynSeq)
                        : static_cast<std::uint8_t>(mask & ~kMaskSynSeq);
     out.push_back(static_cast<char>(kVersion));

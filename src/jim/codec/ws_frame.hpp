@@ -40,7 +40,9 @@ enum class Opcode : std::uint8_t {
     pong = 0xA,
 };
 
-constexpr bool is_control(Opcode op) noexcept { return (static_cast<std::uint8_t>(op) & 0x8) != 0; }
+constexpr bool is_control(Opcode op) noexcept {
+    return (static_cast<std::uint8_t>(op) & 0x8) != 0;
+}
 
 inline constexpr std::size_t kMaxHeaderSize = 14;        // 2 + 8 + 4 (mask)
 inline constexpr std::size_t kMaxServerHeaderSize = 10;  // server frames are unmasked
@@ -64,16 +66,17 @@ enum class Status : std::uint8_t { ok, need_more, error };
 
 struct DecodeResult {
     Status status = Status::need_more;
-    Errc error = Errc::ok;  // ws_protocol or message_too_big
-    FrameHeader header;     // when ok: the payload is in[header_size, header_size + payload_size)
-    std::size_t needed = 0; // when need_more and the header is known: the whole frame's size
+    Errc error = Errc::ok;   // ws_protocol or message_too_big
+    FrameHeader header;      // when ok: the payload is in[header_size, header_size + payload_size)
+    std::size_t needed = 0;  // when need_more and the header is known: the whole frame's size
 };
 
 // Decodes the header of the first frame in `in` and reports ok only when its payload is complete.
 DecodeResult decode(std::span<const char> in, const Limits& limits) noexcept;
 
 // XORs `data` with the mask key; `offset` is the position of data[0] within the payload.
-void unmask(char* data, std::size_t size, const std::uint8_t mask[4], std::size_t offset = 0) noexcept;
+void unmask(char* data, std::size_t size, const std::uint8_t mask[4],
+            std::size_t offset = 0) noexcept;
 
 // Writes an unmasked (server) frame header; returns its size (2, 4 or 10).
 std::size_t encode_header(Opcode op, std::uint64_t payload_size, bool fin, char* out) noexcept;

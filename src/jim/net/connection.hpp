@@ -45,12 +45,12 @@ struct Connection {
     explicit Connection(Socket s);
 
     Socket socket;
-    std::string user;               // logged-in user id; empty before login
-    std::vector<char> pending_in;   // an unfinished frame; empty (no allocation) when idle
-    std::vector<OutEntry> outbox;   // written with one sendmsg per loop pass
+    std::string user;                  // logged-in user id; empty before login
+    std::vector<char> pending_in;      // an unfinished frame; empty (no allocation) when idle
+    std::vector<OutEntry> outbox;      // written with one sendmsg per loop pass
     std::unique_ptr<ConnExtra> extra;  // null for a plain TCP or idle WebSocket session
-    std::uint32_t out_offset = 0;   // bytes of outbox.front() (header + body) already written
-    std::uint32_t out_bytes = 0;    // bytes queued, for the slow-consumer cap
+    std::uint32_t out_offset = 0;      // bytes of outbox.front() (header + body) already written
+    std::uint32_t out_bytes = 0;       // bytes queued, for the slow-consumer cap
     std::uint32_t slot = 0;
     std::uint32_t generation = 0;
     std::uint32_t born_tick = 0;         // wheel tick of accept
@@ -64,7 +64,7 @@ struct Connection {
     bool tls = false;          // bytes on the socket are TLS records (extra->tls is set)
     bool ws_pinged = false;    // a keep-alive ping is out and nothing arrived since
     bool ws_close_sent = false;
-    bool http_busy = false;    // an HTTP request is being answered; later ones wait
+    bool http_busy = false;  // an HTTP request is being answered; later ones wait
     codec::ws::Opcode ws_fragment = codec::ws::Opcode::continuation;  // text/binary in progress
 
     Connection(const Connection&) = delete;

@@ -12,17 +12,17 @@ namespace jim::net {
 
 struct ServerOptions {
     std::string host = "0.0.0.0";
-    std::uint16_t port = 8888;  // 0: any free port (tests)
-    int workers = 0;            // 0: one per CPU this process may run on
+    std::uint16_t port = 8888;                   // 0: any free port (tests)
+    int workers = 0;                             // 0: one per CPU this process may run on
     std::int64_t heartbeat_timeout_ms = 120000;  // 0: never close idle sessions
     std::int64_t login_timeout_ms = 10000;       // 0: no login deadline
     codec::tcp::Limits tcp;
     std::size_t max_http_head = 16 * 1024;
     std::size_t max_ws_message = 2u * 1024 * 1024;  // fragments included; 1009 beyond it
-    std::string tls_cert;     // PEM; TLS is on when both are set
-    std::string tls_key;      // PEM
-    std::string api_key;      // empty: the HTTP API answers loopback clients only
-    std::string static_root;  // web page root; empty: no static files
+    std::string tls_cert;                           // PEM; TLS is on when both are set
+    std::string tls_key;                            // PEM
+    std::string api_key;                      // empty: the HTTP API answers loopback clients only
+    std::string static_root;                  // web page root; empty: no static files
     std::vector<std::string> default_groups;  // every user joins these at login
     bool push_offline_on_login = true;        // store.push_offline_on_login
     std::size_t max_outbox_bytes = 16u * 1024 * 1024;  // hard cap before a slow consumer is closed

@@ -1,8 +1,8 @@
 #include "jim/net/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include <sched.h>
 
@@ -25,14 +25,15 @@ int usable_cpus() noexcept {
 Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock,
                store::MessageStore* store)
     : options_(std::move(options)),
-      worker_count_(static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(auth, *this, groups_, clock,
-               service::ServiceOptions{options_.default_groups, 1000,
-                                       options_.push_offline_on_login},
-               store),
-      tls_(options_.tls_cert.empty() ? nullptr
-                                     : std::make_unique<TlsContext>(options_.tls_cert,
-                                                                    options_.tls_key)),
+      worker_count_(
+          static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
+      service_(
+          auth, *this, groups_, clock,
+          service::ServiceOptions{options_.default_groups, 1000, options_.push_offline_on_login},
+          store),
+      tls_(options_.tls_cert.empty()
+               ? nullptr
+               : std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key)),
       api_(api::ApiOptions{options_.api_key, options_.static_root}, *this) {
     options_.tcp.max_command = proto::kMaxCommand;
     std::random_device rd;
@@ -42,7 +43,9 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
     }
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+}
 
 void Server::start() {
     auto& io0 = workers_[0]->io();
@@ -63,24 +66,23 @@ void Server::start() {
 void Server::accept_next() {
     Worker& target = *workers_[next_worker_];
     next_worker_ = (next_worker_ + 1) % workers_.size();
-    acceptor_->async_accept(target.io(), [this, &target](boost::system::error_code ec,
-                                                         Connection::Socket socket) {
-        if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
-        if (ec) {
-            // EMFILE/ENFILE under the open-files limit, or a transient error: back off a little
-            // instead of spinning, and keep serving the connections we have.
-            spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
-            accept_retry_->expires_after(std::chrono::milliseconds(100));
-            accept_retry_->async_wait([this](boost::system::error_code e) {
-                if (!e) accept_next();
-            });
-            return;
-        }
-        asio::post(target.io(), [&target, s = std::move(socket)]() mutable {
-            target.adopt(std::move(s));
+    acceptor_->async_accept(
+        target.io(), [this, &target](boost::system::error_code ec, Connection::Socket socket) {
+            if (ec == asio::error::operation_aborted || !acceptor_->is_open()) return;
+            if (ec) {
+                // EMFILE/ENFILE under the open-files limit, or a transient error: back off a little
+                // instead of spinning, and keep serving the connections we have.
+                spdlog::warn("accept failed: {}; retrying in 100 ms", ec.message());
+                accept_retry_->expires_after(std::chrono::milliseconds(100));
+                accept_retry_->async_wait([this](boost::system::error_code e) {
+                    if (!e) accept_next();
+                });
+                return;
+            }
+            asio::post(target.io(),
+                       [&target, s = std::move(socket)]() mutable { target.adopt(std::move(s)); });
+            accept_next();
         });
-        accept_next();
-    });
 }
 
 void Server::stop() {
@@ -147,7 +149,8 @@ std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
 
 void Server::send_to_session(router::SessionRef session, std::uint8_t command,
                              const SharedBytes& body) {
-    if (session) route(session, Envelope{session, Envelope::Kind::deliver, command, Errc::ok, body});
+    if (session)
+        route(session, Envelope{session, Envelope::Kind::deliver, command, Errc::ok, body});
 }
 
 std::size_t Server::close_user(std::string_view user, Errc reason) {
@@ -157,9 +160,13 @@ std::size_t Server::close_user(std::string_view user, Errc reason) {
     return refs.size();
 }
 
-bool Server::online(std::string_view user) { return registry_.online(user); }
+bool Server::online(std::string_view user) {
+    return registry_.online(user);
+}
 
-std::size_t Server::online_count() { return registry_.online_users(); }
+std::size_t Server::online_count() {
+    return registry_.online_users();
+}
 
 std::vector<std::string> Server::online_users(std::size_t limit) {
     auto users = registry_.users();
@@ -170,13 +177,15 @@ std::vector<std::string> Server::online_users(std::size_t limit) {
 std::vector<api::SessionInfo> Server::sessions(std::string_view user) {
     std::vector<api::SessionInfo> out;
     for (const auto& e : registry_.sessions(user)) {
-        out.push_back({codec::protocol_name(static_cast<codec::Protocol>(e.protocol)),
-                       e.ref.worker});
+        out.push_back(
+            {codec::protocol_name(static_cast<codec::Protocol>(e.protocol)), e.ref.worker});
     }
     return out;
 }
 
-std::size_t Server::kick(std::string_view user) { return close_user(user, Errc::kicked); }
+std::size_t Server::kick(std::string_view user) {
+    return close_user(user, Errc::kicked);
+}
 
 void Server::send_chat(std::string_view from, std::string_view body,
                        std::function<void(service::ChatOutcome)> done) {

@@ -29,7 +29,7 @@ class Worker;
 struct Envelope;
 
 class Server final : public service::Delivery, public api::Backend {
-public:
+  public:
     // `store` may be null (nothing persisted); it must outlive the server, and the owner drains
     // it after stop() and before destroying the server (store completions post to workers).
     Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock,
@@ -71,7 +71,7 @@ public:
     void send_chat(std::string_view from, std::string_view body,
                    std::function<void(service::ChatOutcome)> done) override;
 
-private:
+  private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
                                                         boost::asio::io_context::executor_type>;
     void accept_next();

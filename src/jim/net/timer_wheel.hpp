@@ -15,7 +15,7 @@
 namespace jim::net {
 
 class TimerWheel {
-public:
+  public:
     struct Entry {
         std::uint32_t slot;
         std::uint32_t generation;
@@ -49,7 +49,7 @@ public:
         }
     }
 
-private:
+  private:
     std::vector<std::vector<Entry>> buckets_;
     std::vector<Entry> scratch_;
     std::uint32_t now_ = 0;

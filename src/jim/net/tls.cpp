@@ -26,8 +26,8 @@ TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file
     ctx_ = SSL_CTX_new(TLS_server_method());
     if (ctx_ == nullptr) throw std::runtime_error(openssl_error("tls: SSL_CTX_new"));
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                  SSL_OP_NO_COMPRESSION);
+    SSL_CTX_set_options(
+        ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
     // TLS 1.2: forward-secret AEAD suites only. TLS 1.3 keeps OpenSSL's (AEAD-only) defaults.
     SSL_CTX_set_cipher_list(ctx_, "ECDHE+AESGCM:ECDHE+CHACHA20");
     SSL_CTX_set_mode(ctx_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
@@ -47,7 +47,9 @@ TlsContext::TlsContext(const std::string& cert_file, const std::string& key_file
     }
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+TlsContext::~TlsContext() {
+    SSL_CTX_free(ctx_);
+}
 
 std::pair<std::string, std::string> generate_self_signed(const std::string& dir,
                                                          const std::string& common_name) {
@@ -77,8 +79,8 @@ std::pair<std::string, std::string> generate_self_signed(const std::string& dir,
     X509_free(x);
     EVP_PKEY_free(key);
     if (!ok) throw std::runtime_error(openssl_error("gen-cert: writing " + dir));
-    std::filesystem::permissions(key_path, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        key_path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return {cert_path, key_path};
 }
 

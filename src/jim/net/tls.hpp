@@ -12,7 +12,7 @@
 namespace jim::net {
 
 class TlsContext {
-public:
+  public:
     // Loads a PEM certificate chain and private key. TLS 1.2+ only, modern AEAD ciphers.
     // Throws std::runtime_error with OpenSSL's reason at start-up.
     TlsContext(const std::string& cert_file, const std::string& key_file);
@@ -22,7 +22,7 @@ public:
 
     SSL_CTX* native() const noexcept { return ctx_; }
 
-private:
+  private:
     SSL_CTX* ctx_ = nullptr;
 };
 

@@ -1,7 +1,7 @@
 #include "jim/net/worker.hpp"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -46,7 +46,7 @@ Connection::~Connection() = default;
 // The Peer a handler sees: a view of one connection on this worker, built on the stack for one
 // command.
 class Worker::ConnPeer final : public service::Peer {
-public:
+  public:
     ConnPeer(Worker& w, Connection& c) : w_(w), c_(c) {}
     router::SessionRef ref() const noexcept override { return w_.ref_of(c_); }
     std::string_view user() const noexcept override { return c_.user; }
@@ -61,7 +61,7 @@ public:
     }
     void close(Errc reason) override { w_.close_after_flush(c_, reason); }
 
-private:
+  private:
     Worker& w_;
     Connection& c_;
 };
@@ -92,9 +92,13 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
     slots_.emplace_back();  // slot 0 is never used, so a zero SessionRef names nothing
 }
 
-Worker::~Worker() { join(); }
+Worker::~Worker() {
+    join();
+}
 
-Worker* Worker::current() noexcept { return tl_current; }
+Worker* Worker::current() noexcept {
+    return tl_current;
+}
 
 void Worker::start() {
     thread_ = std::thread([this] {
@@ -192,7 +196,8 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
     if (c.user == user) return server_.registry().sessions(user).size();  // a repeated login
     unbind_user(c);
     c.user.assign(user);
-    const std::size_t n = server_.registry().add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
+    const std::size_t n =
+        server_.registry().add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
     schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
     return n;
 }
@@ -442,8 +447,8 @@ void Worker::flush_connection(Connection& c) {
                     arm_write(c);
                     return;
                 }
-                destroy(c, errno == EPIPE || errno == ECONNRESET ? Errc::peer_closed
-                                                                  : Errc::io_error);
+                destroy(c,
+                        errno == EPIPE || errno == ECONNRESET ? Errc::peer_closed : Errc::io_error);
                 return;
             }
             consume_output(c, static_cast<std::size_t>(n));
@@ -579,8 +584,8 @@ void Worker::on_deadline(Connection& c) {
         schedule_deadline(c);
         return;
     }
-    close_after_flush(c, !logged_in && login_ticks_ != 0 ? Errc::login_timeout
-                                                         : Errc::idle_timeout);
+    close_after_flush(c,
+                      !logged_in && login_ticks_ != 0 ? Errc::login_timeout : Errc::idle_timeout);
 }
 
 }  // namespace jim::net

@@ -48,7 +48,7 @@ struct Envelope {
 };
 
 class Worker {
-public:
+  public:
     Worker(Server& server, std::uint16_t index, std::uint64_t id_seed);
     ~Worker();
     Worker(const Worker&) = delete;
@@ -78,7 +78,7 @@ public:
     // The Peer handed to command handlers (owning thread only).
     class ConnPeer;
 
-private:
+  private:
     struct Slot {
         std::unique_ptr<Connection> conn;
         std::uint32_t generation = 1;
@@ -153,11 +153,11 @@ private:
 
     std::vector<Slot> slots_;
     std::vector<std::uint32_t> free_slots_;
-    std::vector<std::uint32_t> closed_slots_;  // freed at the end of the pass
-    std::vector<char> read_buffer_;            // shared by every connection of this worker
-    std::vector<char> tls_buffer_;             // plaintext gathered for one SSL_write
-    std::vector<router::SessionRef> dirty_;     // connections with output queued this pass
-    std::vector<router::SessionRef> flushing_;  // dirty_ of the pass being flushed
+    std::vector<std::uint32_t> closed_slots_;      // freed at the end of the pass
+    std::vector<char> read_buffer_;                // shared by every connection of this worker
+    std::vector<char> tls_buffer_;                 // plaintext gathered for one SSL_write
+    std::vector<router::SessionRef> dirty_;        // connections with output queued this pass
+    std::vector<router::SessionRef> flushing_;     // dirty_ of the pass being flushed
     std::vector<std::vector<Envelope>> outgoing_;  // per target worker, this pass
     bool flush_scheduled_ = false;
     bool shutting_down_ = false;

@@ -26,13 +26,14 @@ std::size_t Worker::parse_http(Connection& c, std::span<char> data) {
             ex.http->eager(true);
         }
         boost::system::error_code ec;
-        const std::size_t n = ex.http->put(boost::asio::buffer(data.data() + off, data.size() - off), ec);
+        const std::size_t n =
+            ex.http->put(boost::asio::buffer(data.data() + off, data.size() - off), ec);
         off += n;
         if (ec == http::error::need_more) break;
         if (ec) {
             http_error(c, ec == http::error::header_limit ? Errc::head_too_large
                           : ec == http::error::body_limit ? Errc::body_too_large
-                                                           : Errc::bad_http_head);
+                                                          : Errc::bad_http_head);
             return data.size();
         }
         if (!ex.http->is_done()) {

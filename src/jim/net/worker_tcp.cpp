@@ -11,7 +11,8 @@ namespace jim::net {
 std::size_t Worker::parse(Connection& c, std::span<char> data) {
     if (c.protocol == codec::Protocol::unknown) {
         const auto& o = server_.options();
-        const auto d = codec::detect(std::span<const char>(data.data(), data.size()), o.max_http_head);
+        const auto d =
+            codec::detect(std::span<const char>(data.data(), data.size()), o.max_http_head);
         using S = codec::DetectResult::Status;
         if (d.status == S::need_more) return 0;
         if (d.status == S::error) {
@@ -23,10 +24,14 @@ std::size_t Worker::parse(Connection& c, std::span<char> data) {
             return data.size();
         }
         switch (d.protocol) {
-            case codec::Protocol::tcp: c.protocol = codec::Protocol::tcp; break;
+            case codec::Protocol::tcp:
+                c.protocol = codec::Protocol::tcp;
+                break;
             case codec::Protocol::websocket:
                 return ws_upgrade(c, data, d.head_size);
-            case codec::Protocol::http: c.protocol = codec::Protocol::http; break;
+            case codec::Protocol::http:
+                c.protocol = codec::Protocol::http;
+                break;
             default:
                 // TLS inside TLS, or TLS while no certificate is configured.
                 destroy(c, Errc::tls_unavailable);
@@ -34,10 +39,14 @@ std::size_t Worker::parse(Connection& c, std::span<char> data) {
         }
     }
     switch (c.protocol) {
-        case codec::Protocol::tcp: return parse_tcp(c, data);
-        case codec::Protocol::websocket: return parse_ws(c, data);
-        case codec::Protocol::http: return parse_http(c, data);
-        default: return data.size();
+        case codec::Protocol::tcp:
+            return parse_tcp(c, data);
+        case codec::Protocol::websocket:
+            return parse_ws(c, data);
+        case codec::Protocol::http:
+            return parse_http(c, data);
+        default:
+            return data.size();
     }
 }
 

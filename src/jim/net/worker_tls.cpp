@@ -21,7 +21,8 @@ namespace jim::net {
 // connection into a TLS one. Returns false when the connection closed or must wait.
 bool Worker::maybe_start_tls(Connection& c) {
     TlsContext* ctx = server_.tls_context();
-    if (ctx == nullptr || c.tls || c.protocol != codec::Protocol::unknown || !c.pending_in.empty()) {
+    if (ctx == nullptr || c.tls || c.protocol != codec::Protocol::unknown ||
+        !c.pending_in.empty()) {
         return true;
     }
     char first = 0;
@@ -62,17 +63,22 @@ ssize_t Worker::tls_read(Connection& c, char* buf, std::size_t size) {
         return n;
     }
     switch (SSL_get_error(ssl, n)) {
-        case SSL_ERROR_WANT_READ: errno = EAGAIN; return -1;
+        case SSL_ERROR_WANT_READ:
+            errno = EAGAIN;
+            return -1;
         case SSL_ERROR_WANT_WRITE:
             // The handshake needs to send and the socket is full; the writable handler resumes.
             if (!c.write_armed) arm_write(c);
             errno = EAGAIN;
             return -1;
-        case SSL_ERROR_ZERO_RETURN: return 0;
+        case SSL_ERROR_ZERO_RETURN:
+            return 0;
         case SSL_ERROR_SYSCALL:
             if (errno == 0) return 0;
             return -1;
-        default: errno = EPROTO; return -1;
+        default:
+            errno = EPROTO;
+            return -1;
     }
 }
 
@@ -82,8 +88,8 @@ void Worker::flush_tls(Connection& c) {
     TlsSession& t = *c.extra->tls;
     if (tls_buffer_.empty()) tls_buffer_.resize(detail::kTlsWriteChunk);
     while (!c.outbox.empty()) {
-        const std::size_t len = gather(c, tls_buffer_.data(), t.retry_len != 0 ? t.retry_len
-                                                                             : tls_buffer_.size());
+        const std::size_t len =
+            gather(c, tls_buffer_.data(), t.retry_len != 0 ? t.retry_len : tls_buffer_.size());
         ERR_clear_error();
         const int n = SSL_write(t.ssl.get(), tls_buffer_.data(), static_cast<int>(len));
         stats_.add(stats_.writes);

@@ -1,13 +1,13 @@
 // WebSocket on the shared port (RFC 6455; spec §3 with the defects of §11.2 #11 fixed): the
 // opening handshake with J-IM's login-by-query, frames, fragments, control frames, close codes.
 
+#include <openssl/evp.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <openssl/evp.h>
 
 #include "jim/api/query.hpp"
 #include "jim/net/conn_extra.hpp"
@@ -134,7 +134,8 @@ void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
         boost::json::object login;
         login["cmd"] = 5;
         login["userId"] = *user;
-        if (const auto password = api::query_param(target, "password")) login["password"] = *password;
+        if (const auto password = api::query_param(target, "password"))
+            login["password"] = *password;
         if (const auto token = api::query_param(target, "token")) login["token"] = *token;
         dispatch(c, proto::code(proto::Command::login_req), boost::json::serialize(login));
     }

@@ -15,11 +15,11 @@ enum class ChatType : std::uint8_t { unknown = 0, group = 1, private_chat = 2 };
 
 struct PreparedChat {
     ChatType type = ChatType::unknown;
-    std::string to;        // private: receiver user id
-    std::string group_id;  // group: target group
-    std::string body;      // the completed ChatBody JSON, ready for {"command":11,"data":…}
+    std::string to;             // private: receiver user id
+    std::string group_id;       // group: target group
+    std::string body;           // the completed ChatBody JSON, ready for {"command":11,"data":…}
     std::string client_msg_id;  // optional "clientMsgId": the sender's idempotency key
-    std::string reason;    // on error: a human-readable explanation for the sender
+    std::string reason;         // on error: a human-readable explanation for the sender
 };
 
 // Parses `json`, checks it, and writes the completed body: from = `user`, id, createTime = now.

@@ -36,14 +36,17 @@ enum class Command : std::uint8_t {
 // Highest command code a client may send; the TCP decoder closes on anything above.
 inline constexpr std::uint8_t kMaxCommand = 22;
 
-constexpr std::uint8_t code(Command c) noexcept { return static_cast<std::uint8_t>(c); }
+constexpr std::uint8_t code(Command c) noexcept {
+    return static_cast<std::uint8_t>(c);
+}
 
 // The command a reply to `request` carries (J-IM pairs requests with request+1, except
 // heartbeat and close, which answer with their own code).
 constexpr Command reply_command(Command request) noexcept {
     switch (request) {
         case Command::heartbeat_req:
-        case Command::close_req: return request;
+        case Command::close_req:
+            return request;
         case Command::handshake_req:
         case Command::auth_req:
         case Command::login_req:
@@ -52,8 +55,10 @@ constexpr Command reply_command(Command request) noexcept {
         case Command::cancel_msg_req:
         case Command::get_user_req:
         case Command::get_message_req:
-        case Command::leave_group_req: return static_cast<Command>(code(request) + 1);
-        default: return Command::unknown;
+        case Command::leave_group_req:
+            return static_cast<Command>(code(request) + 1);
+        default:
+            return Command::unknown;
     }
 }
 

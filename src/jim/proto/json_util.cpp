@@ -12,11 +12,21 @@ void append_json_string(std::string& out, std::string_view s) {
     for (char c : s) {
         const auto u = static_cast<unsigned char>(c);
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (u < 0x20) {
                     out += "\\u00";
@@ -67,7 +77,8 @@ std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_vi
 
 bool all_numbers_finite(const boost::json::value& v) noexcept {
     switch (v.kind()) {
-        case boost::json::kind::double_: return std::isfinite(v.get_double());
+        case boost::json::kind::double_:
+            return std::isfinite(v.get_double());
         case boost::json::kind::array:
             return std::all_of(v.get_array().begin(), v.get_array().end(),
                                [](const boost::json::value& e) { return all_numbers_finite(e); });
@@ -76,7 +87,8 @@ bool all_numbers_finite(const boost::json::value& v) noexcept {
                                [](const boost::json::key_value_pair& kv) {
                                    return all_numbers_finite(kv.value());
                                });
-        default: return true;
+        default:
+            return true;
     }
 }
 

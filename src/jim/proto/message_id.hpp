@@ -10,7 +10,7 @@
 namespace jim::proto {
 
 class MessageIdGenerator {
-public:
+  public:
     // `generator` distinguishes workers (and later nodes); `seed` randomises the counter start so
     // ids stay unique across restarts within one millisecond.
     MessageIdGenerator(std::uint16_t generator, std::uint64_t seed) noexcept
@@ -21,7 +21,7 @@ public:
 
     static std::string_view view(const Id& id) noexcept { return {id.data(), id.size()}; }
 
-private:
+  private:
     std::uint16_t generator_;
     std::uint64_t counter_;
 };

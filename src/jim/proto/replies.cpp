@@ -27,9 +27,13 @@ std::string status_reply(Command command, int code, std::string_view reason,
     return out;
 }
 
-std::string_view heartbeat_reply() noexcept { return R"({"command":13,"data":{"hbbyte":-128}})"; }
+std::string_view heartbeat_reply() noexcept {
+    return R"({"command":13,"data":{"hbbyte":-128}})";
+}
 
-std::string_view handshake_reply() noexcept { return R"({"command":2,"data":{"hbyte":-127}})"; }
+std::string_view handshake_reply() noexcept {
+    return R"({"command":2,"data":{"hbyte":-127}})";
+}
 
 void append_user_json(std::string& out, const User& user, std::string_view status,
                       std::string_view terminal) {

@@ -9,13 +9,15 @@ bool Groups::join(std::string_view group, std::string_view user) {
         GroupShard& g = group_shard(group);
         std::lock_guard lock(g.mu);
         auto it = g.members.find(group);
-        if (it == g.members.end()) it = g.members.emplace(std::string(group), std::set<std::string, std::less<>>{}).first;
+        if (it == g.members.end())
+            it = g.members.emplace(std::string(group), std::set<std::string, std::less<>>{}).first;
         if (!it->second.emplace(user).second) return false;
     }
     UserShard& u = user_shard(user);
     std::lock_guard lock(u.mu);
     auto it = u.groups.find(user);
-    if (it == u.groups.end()) it = u.groups.emplace(std::string(user), std::set<std::string, std::less<>>{}).first;
+    if (it == u.groups.end())
+        it = u.groups.emplace(std::string(user), std::set<std::string, std::less<>>{}).first;
     it->second.emplace(group);
     return true;
 }

@@ -26,7 +26,7 @@ struct Profile {
 };
 
 class Groups {
-public:
+  public:
     // Adds `user` to `group`; returns false if it was a member already.
     bool join(std::string_view group, std::string_view user);
     // Removes `user` from `group`; returns false if it was not a member.
@@ -48,7 +48,7 @@ public:
     void set_profile(std::string_view user, Profile profile);
     std::optional<Profile> profile(std::string_view user) const;
 
-private:
+  private:
     static constexpr std::size_t kShards = 64;
     struct Hash {
         using is_transparent = void;

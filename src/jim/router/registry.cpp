@@ -19,8 +19,9 @@ std::size_t Registry::remove(std::string_view user, SessionRef ref) {
     const auto it = s.users.find(user);
     if (it == s.users.end()) return 0;
     auto& refs = it->second;
-    refs.erase(std::remove_if(refs.begin(), refs.end(), [&](const Entry& e) { return e.ref == ref; }),
-               refs.end());
+    refs.erase(
+        std::remove_if(refs.begin(), refs.end(), [&](const Entry& e) { return e.ref == ref; }),
+        refs.end());
     const std::size_t left = refs.size();
     if (left == 0) s.users.erase(it);
     return left;

@@ -20,7 +20,7 @@
 namespace jim::router {
 
 class Registry {
-public:
+  public:
     // One live session of a user and the protocol it speaks (an opaque small number for the
     // router; the network layer gives it meaning).
     struct Entry {
@@ -40,7 +40,7 @@ public:
     std::size_t online_users() const;
     std::vector<std::string> users() const;
 
-private:
+  private:
     static constexpr std::size_t kShards = 64;
     struct Hash {
         using is_transparent = void;
@@ -52,9 +52,7 @@ private:
         mutable std::mutex mu;
         std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>> users;
     };
-    Shard& shard(std::string_view user) const noexcept {
-        return shards_[Hash{}(user) % kShards];
-    }
+    Shard& shard(std::string_view user) const noexcept { return shards_[Hash{}(user) % kShards]; }
     mutable std::array<Shard, kShards> shards_;
 };
 

@@ -22,8 +22,10 @@ bool allowed_before_login(Command c) noexcept {
         case Command::auth_req:
         case Command::login_req:
         case Command::heartbeat_req:
-        case Command::close_req: return true;
-        default: return false;
+        case Command::close_req:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -38,8 +40,10 @@ bool has_handler(Command c) noexcept {
         case Command::join_group_req:
         case Command::get_user_req:
         case Command::get_message_req:
-        case Command::leave_group_req: return true;
-        default: return false;
+        case Command::leave_group_req:
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -81,15 +85,32 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
         case Command::heartbeat_req:
             reply(peer, proto::code(Command::heartbeat_req), proto::heartbeat_reply());
             break;
-        case Command::auth_req: on_auth(peer, body); break;
-        case Command::login_req: on_login(peer, ctx, body); break;
-        case Command::close_req: on_close(peer, body); break;
-        case Command::chat_req: on_chat(peer, ctx, body); break;
-        case Command::join_group_req: on_join(peer, body); break;
-        case Command::leave_group_req: on_leave(peer, body); break;
-        case Command::get_user_req: on_get_user(peer, body); break;
-        case Command::get_message_req: on_get_message(peer, ctx, body); break;
-        default: break;  // unreachable: has_handler() above
+        case Command::auth_req:
+            on_auth(peer, body);
+            break;
+        case Command::login_req:
+            on_login(peer, ctx, body);
+            break;
+        case Command::close_req:
+            on_close(peer, body);
+            break;
+        case Command::chat_req:
+            on_chat(peer, ctx, body);
+            break;
+        case Command::join_group_req:
+            on_join(peer, body);
+            break;
+        case Command::leave_group_req:
+            on_leave(peer, body);
+            break;
+        case Command::get_user_req:
+            on_get_user(peer, body);
+            break;
+        case Command::get_message_req:
+            on_get_message(peer, ctx, body);
+            break;
+        default:
+            break;  // unreachable: has_handler() above
     }
 }
 
@@ -144,19 +165,23 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
     load_memberships(result.user.user_id, ctx,
                      [this, &ctx, session = peer.ref(), user = result.user,
                       terminal = std::string(peer.terminal()), sessions] {
-        for (const auto& g : options_.default_groups) join_group(g, user.user_id);
-        // The user's groups hear that it came online (cmd 9) when its first device arrives;
-        // like J-IM, this reaches the new session too, before its cmd-6 reply (spec §6.3).
-        if (sessions == 1) notify_presence(user.user_id, true);
-        delivery_.send_to_session(session, proto::code(Command::login_resp),
-                                  SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
-        if (store_ != nullptr && options_.push_offline_on_login) {
-            push_offline(session, user.user_id, ctx);
-        }
-    });
+                         for (const auto& g : options_.default_groups) join_group(g, user.user_id);
+                         // The user's groups hear that it came online (cmd 9) when its first device
+                         // arrives; like J-IM, this reaches the new session too, before its cmd-6
+                         // reply (spec §6.3).
+                         if (sessions == 1) notify_presence(user.user_id, true);
+                         delivery_.send_to_session(
+                             session, proto::code(Command::login_resp),
+                             SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
+                         if (store_ != nullptr && options_.push_offline_on_login) {
+                             push_offline(session, user.user_id, ctx);
+                         }
+                     });
 }
 
-void CommandService::user_offline(std::string_view user) { notify_presence(user, false); }
+void CommandService::user_offline(std::string_view user) {
+    notify_presence(user, false);
+}
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never
 // another user's (§11.1 #1).

@@ -54,7 +54,7 @@ struct ServiceOptions {
 };
 
 class CommandService {
-public:
+  public:
     // `store` may be null: then nothing is persisted (no offline messages, no history), as in
     // J-IM without store mode; benchmarks use it to measure routing alone.
     CommandService(const auth::Authenticator& auth, Delivery& delivery, router::Groups& groups,
@@ -81,7 +81,7 @@ public:
     // belongs to hears about it once (cmd 10), however many devices the user had.
     void user_offline(std::string_view user);
 
-private:
+  private:
     void on_auth(Peer& peer, std::string_view body);
     void on_login(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_close(Peer& peer, std::string_view body);

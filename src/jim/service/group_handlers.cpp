@@ -140,9 +140,9 @@ void CommandService::on_get_user(Peer& peer, std::string_view body) {
     };
     if (user.empty()) return fail("userId is required");
     if (type < 0 || type > 2) return fail("type must be 0 (online), 1 (offline) or 2 (all)");
-    const int code = type == 0 ? status::kGetOnlineUserOk
+    const int code = type == 0   ? status::kGetOnlineUserOk
                      : type == 1 ? status::kGetOfflineUserOk
-                                  : status::kGetUserOk;
+                                 : status::kGetUserOk;
 
     std::string data = user_json(user, delivery_.online(user) ? "online" : "offline");
     data.pop_back();  // reopen the object to add "groups"

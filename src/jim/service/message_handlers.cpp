@@ -92,28 +92,29 @@ void CommandService::on_get_message(Peer& peer, WorkerContext& ctx, std::string_
         // Offline messages. Without a filter they are removed from the inbox once answered
         // (atomically: whatever arrives meanwhile stays); with one they are only read.
         const bool filtered = !group.empty() || !from.empty();
-        store_->read_inbox(user, options_.max_messages_per_reply,
-                           [this, post = ctx.post, user, group, from, filtered, send,
-                            send_failure](Result<std::vector<store::InboxEntry>> r) {
-            post([this, user, group, from, filtered, send, send_failure, r = std::move(r)] {
-                if (!r) return send_failure("the store could not be read");
-                Buckets friends, groups;
-                for (const auto& e : *r) {
-                    const auto g = group_of(e.message.conversation);
-                    if (!g.empty()) {
-                        if (group.empty() || g == group) {
-                            if (from.empty()) groups[std::string(g)].push_back(e.message.body);
+        store_->read_inbox(
+            user, options_.max_messages_per_reply,
+            [this, post = ctx.post, user, group, from, filtered, send,
+             send_failure](Result<std::vector<store::InboxEntry>> r) {
+                post([this, user, group, from, filtered, send, send_failure, r = std::move(r)] {
+                    if (!r) return send_failure("the store could not be read");
+                    Buckets friends, groups;
+                    for (const auto& e : *r) {
+                        const auto g = group_of(e.message.conversation);
+                        if (!g.empty()) {
+                            if (group.empty() || g == group) {
+                                if (from.empty()) groups[std::string(g)].push_back(e.message.body);
+                            }
+                        } else if ((from.empty() || e.message.sender == from) && group.empty()) {
+                            friends[e.message.sender].push_back(e.message.body);
                         }
-                    } else if ((from.empty() || e.message.sender == from) && group.empty()) {
-                        friends[e.message.sender].push_back(e.message.body);
                     }
-                }
-                send(status::kGetOfflineMessageOk, message_data(friends, groups, user));
-                if (!filtered && !r->empty()) {
-                    store_->ack_inbox(user, r->back().inbox_seq, [](Errc) {});
-                }
+                    send(status::kGetOfflineMessageOk, message_data(friends, groups, user));
+                    if (!filtered && !r->empty()) {
+                        store_->ack_inbox(user, r->back().inbox_seq, [](Errc) {});
+                    }
+                });
             });
-        });
         return;
     }
     if (type != 1) return fail("type must be 0 (offline) or 1 (history)");
@@ -160,18 +161,19 @@ void CommandService::on_get_message(Peer& peer, WorkerContext& ctx, std::string_
 // since. Other devices catch up through history with afterSeq.
 void CommandService::push_offline(router::SessionRef session, std::string user,
                                   WorkerContext& ctx) {
-    store_->read_inbox(user, options_.max_messages_per_reply,
-                       [this, post = ctx.post, session, user](
-                           Result<std::vector<store::InboxEntry>> r) {
-        post([this, session, user, r = std::move(r)] {
-            if (!r || r->empty()) return;
-            for (const auto& e : *r) {
-                delivery_.send_to_session(session, proto::code(Command::chat_req),
-                                          SharedBytes::copy_of(proto::chat_push(e.message.body)));
-            }
-            store_->ack_inbox(user, r->back().inbox_seq, [](Errc) {});
+    store_->read_inbox(
+        user, options_.max_messages_per_reply,
+        [this, post = ctx.post, session, user](Result<std::vector<store::InboxEntry>> r) {
+            post([this, session, user, r = std::move(r)] {
+                if (!r || r->empty()) return;
+                for (const auto& e : *r) {
+                    delivery_.send_to_session(
+                        session, proto::code(Command::chat_req),
+                        SharedBytes::copy_of(proto::chat_push(e.message.body)));
+                }
+                store_->ack_inbox(user, r->back().inbox_seq, [](Errc) {});
+            });
         });
-    });
 }
 
 // Memberships are written through to the store and read back when their user logs in, so
@@ -197,31 +199,32 @@ void CommandService::load_memberships(const std::string& user, WorkerContext& ct
         then();
         return;
     }
-    store_->groups_of(user, [this, post = ctx.post, user, then](Result<std::vector<std::string>> gs) {
-        post([this, post, user, then, gs = std::move(gs)] {
-            if (!gs || gs->empty()) {
-                groups_.mark_loaded(user);
-                then();
-                return;
-            }
-            // Counted on the worker: every completion is posted here.
-            auto remaining = std::make_shared<std::size_t>(gs->size());
-            for (const auto& g : *gs) {
-                store_->members(g, [this, post, g, user, then, remaining](
-                                       Result<std::vector<std::string>> ms) {
-                    post([this, g, user, then, remaining, ms = std::move(ms)] {
-                        if (ms) {
-                            for (const auto& m : *ms) groups_.join(g, m);
-                        }
-                        if (--*remaining == 0) {
-                            groups_.mark_loaded(user);
-                            then();
-                        }
+    store_->groups_of(
+        user, [this, post = ctx.post, user, then](Result<std::vector<std::string>> gs) {
+            post([this, post, user, then, gs = std::move(gs)] {
+                if (!gs || gs->empty()) {
+                    groups_.mark_loaded(user);
+                    then();
+                    return;
+                }
+                // Counted on the worker: every completion is posted here.
+                auto remaining = std::make_shared<std::size_t>(gs->size());
+                for (const auto& g : *gs) {
+                    store_->members(g, [this, post, g, user, then,
+                                        remaining](Result<std::vector<std::string>> ms) {
+                        post([this, g, user, then, remaining, ms = std::move(ms)] {
+                            if (ms) {
+                                for (const auto& m : *ms) groups_.join(g, m);
+                            }
+                            if (--*remaining == 0) {
+                                groups_.mark_loaded(user);
+                                then();
+                            }
+                        });
                     });
-                });
-            }
+                }
+            });
         });
-    });
 }
 
 }  // namespace jim::service

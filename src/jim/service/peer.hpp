@@ -15,7 +15,7 @@ namespace jim::service {
 
 // One connection's view for handlers. Thread: owning worker only.
 class Peer {
-public:
+  public:
     virtual ~Peer() = default;
     virtual router::SessionRef ref() const noexcept = 0;
     // The logged-in user id, empty before login.
@@ -33,7 +33,7 @@ public:
 
 // Reaching sessions by user id, wherever they live. Thread: any worker.
 class Delivery {
-public:
+  public:
     virtual ~Delivery() = default;
     // Queues `body` for every session of `user` except `exclude`; returns how many sessions
     // it was queued for (0 = the user has no other live session).

@@ -31,6 +31,15 @@
 
 namespace jim::store::detail {
 
+// std::visit over several lambdas (the deduction guide is for clang 14, which lacks aggregate
+// class template argument deduction).
+template <class... F>
+struct Overloaded : F... {
+    using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
 class KvStore final : public MessageStore {
   public:
     KvStore(std::unique_ptr<KvEngine> kv, const StoreOptions& options);

@@ -9,11 +9,6 @@
 namespace jim::store::detail {
 namespace {
 
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-
 template <class Done, class R>
 void deliver(Done& done, R&& result) {
     if (done) done(std::forward<R>(result));

@@ -14,11 +14,6 @@ constexpr std::uint64_t kPointDeleteMax = 256;
 // Messages (and conversations) one sweep step may examine before yielding to queued calls.
 constexpr std::size_t kSweepBudget = 4096;
 
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-
 }  // namespace
 
 void KvStore::stage(Op& op, Batch& batch) {

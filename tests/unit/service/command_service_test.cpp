@@ -20,7 +20,7 @@ struct Sent {
 };
 
 class FakePeer final : public Peer {
-public:
+  public:
     explicit FakePeer(std::uint32_t slot) : ref_{0, slot, 1} {}
     router::SessionRef ref() const noexcept override { return ref_; }
     std::string_view user() const noexcept override { return user_; }
@@ -37,13 +37,13 @@ public:
     std::vector<Sent> sent;
     std::vector<Errc> closed;
 
-private:
+  private:
     router::SessionRef ref_;
     std::string user_;
 };
 
 class FakeDelivery final : public Delivery {
-public:
+  public:
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
                              router::SessionRef exclude) override {
         std::size_t n = 0;
@@ -76,7 +76,7 @@ public:
 };
 
 class CommandServiceTest : public ::testing::Test {
-protected:
+  protected:
     std::string run(FakePeer& p, std::uint8_t cmd, std::string_view body) {
         track(p);
         p.sent.clear();
@@ -117,21 +117,25 @@ TEST_F(CommandServiceTest, Heartbeat) {
 
 TEST_F(CommandServiceTest, AuthEchoesRequestMembersExceptCmd) {
     FakePeer p(1);
-    EXPECT_EQ(run(p, 3, R"({"cmd":3,"token":"t","id":"x"})"),
-              R"({"code":10009,"command":4,"data":{"id":"x","token":"tauthKey"},"msg":"ok 鉴权成功!"})");
-    EXPECT_EQ(run(p, 3, "nope"),
-              R"({"code":10010,"command":4,"msg":"auth failed! 鉴权失败!","reason":"body is not JSON"})");
+    EXPECT_EQ(
+        run(p, 3, R"({"cmd":3,"token":"t","id":"x"})"),
+        R"({"code":10009,"command":4,"data":{"id":"x","token":"tauthKey"},"msg":"ok 鉴权成功!"})");
+    EXPECT_EQ(
+        run(p, 3, "nope"),
+        R"({"code":10010,"command":4,"msg":"auth failed! 鉴权失败!","reason":"body is not JSON"})");
 }
 
 TEST_F(CommandServiceTest, LoginOkAndFailed) {
     FakePeer p(1);
-    EXPECT_EQ(run(p, 5, R"({"cmd":5,"userId":"u1","password":"123"})"),
-              R"({"code":10007,"command":6,"msg":"ok 登录成功!","user":{"nick":"u1","status":"online","terminal":"tcp","userId":"u1"}})");
+    EXPECT_EQ(
+        run(p, 5, R"({"cmd":5,"userId":"u1","password":"123"})"),
+        R"({"code":10007,"command":6,"msg":"ok 登录成功!","user":{"nick":"u1","status":"online","terminal":"tcp","userId":"u1"}})");
     EXPECT_EQ(p.user(), "u1");
     FakePeer q(2);
-    EXPECT_EQ(run(q, 5, R"({"cmd":5,"password":"123"})").rfind(
-                  R"({"code":10008,"command":6,"msg":"login failed ! 登录失败!","reason":)", 0),
-              0u);
+    EXPECT_EQ(
+        run(q, 5, R"({"cmd":5,"password":"123"})")
+            .rfind(R"({"code":10008,"command":6,"msg":"login failed ! 登录失败!","reason":)", 0),
+        0u);
     EXPECT_EQ(q.closed, std::vector<Errc>{Errc::login_failed});
     FakePeer r(3);
     run(r, 5, "{bad");
@@ -149,13 +153,18 @@ TEST_F(CommandServiceTest, ChatAckAndPushShapes) {
     ASSERT_EQ(b.sent.size(), 1u);
     EXPECT_EQ(a.sent[0].command, 12);
     // 12 hex digits of createTime (0x171ce0eab00), the generator (7), then the counter (0).
-    const std::string id = "0171ce0eab00" "0007" "0000000000000000";
-    EXPECT_EQ(a.sent[0].body, R"({"code":10000,"command":12,"data":{"createTime":1588300000000,"id":")" +
-                                  id + R"("},"msg":"ok 发送成功"})");
+    const std::string id =
+        "0171ce0eab00"
+        "0007"
+        "0000000000000000";
+    EXPECT_EQ(a.sent[0].body,
+              R"({"code":10000,"command":12,"data":{"createTime":1588300000000,"id":")" + id +
+                  R"("},"msg":"ok 发送成功"})");
     EXPECT_EQ(b.sent[0].command, 11);
-    EXPECT_EQ(b.sent[0].body,
-              R"({"command":11,"data":{"cmd":11,"chatType":2,"to":"u2","content":"hi","msgType":0,"from":"u1","id":")" +
-                  id + R"(","createTime":1588300000000}})");
+    EXPECT_EQ(
+        b.sent[0].body,
+        R"({"command":11,"data":{"cmd":11,"chatType":2,"to":"u2","content":"hi","msgType":0,"from":"u1","id":")" +
+            id + R"(","createTime":1588300000000}})");
 }
 
 TEST_F(CommandServiceTest, ChatToOfflineUser) {
@@ -167,15 +176,17 @@ TEST_F(CommandServiceTest, ChatToOfflineUser) {
 
 TEST_F(CommandServiceTest, CommandsNeedingLoginAnswerOnTheirReplyCommand) {
     FakePeer p(1);
-    EXPECT_EQ(run(p, 11, R"({"chatType":2,"to":"u2"})"),
-              R"({"code":10010,"command":12,"msg":"auth failed! 鉴权失败!","reason":"login required"})");
+    EXPECT_EQ(
+        run(p, 11, R"({"chatType":2,"to":"u2"})"),
+        R"({"code":10010,"command":12,"msg":"auth failed! 鉴权失败!","reason":"login required"})");
 }
 
 TEST_F(CommandServiceTest, CommandsWithoutHandlerAnswer10017) {
     FakePeer p(1);
     login(p, "u1");
     for (int cmd : {0, 2, 4, 6, 8, 9, 10, 12, 15, 16, 18, 20}) {
-        EXPECT_EQ(run(p, static_cast<std::uint8_t>(cmd), "{}"), R"({"code":10017,"command":0,"msg":"cmd failed! 未知的cmd命令!"})")
+        EXPECT_EQ(run(p, static_cast<std::uint8_t>(cmd), "{}"),
+                  R"({"code":10017,"command":0,"msg":"cmd failed! 未知的cmd命令!"})")
             << cmd;
         EXPECT_EQ(p.sent.back().command, 0);
     }
@@ -184,8 +195,9 @@ TEST_F(CommandServiceTest, CommandsWithoutHandlerAnswer10017) {
 TEST_F(CommandServiceTest, CloseShapes) {
     FakePeer p(1);
     login(p, "u1");
-    EXPECT_EQ(run(p, 14, R"({"userId":"u2"})"),
-              R"({"code":10020,"command":14,"msg":"Invalid verification! 不合法校验","reason":"a session may only close its own user"})");
+    EXPECT_EQ(
+        run(p, 14, R"({"userId":"u2"})"),
+        R"({"code":10020,"command":14,"msg":"Invalid verification! 不合法校验","reason":"a session may only close its own user"})");
     EXPECT_TRUE(p.closed.empty());
     EXPECT_EQ(run(p, 14, ""), R"({"code":10021,"command":14,"msg":"close ok! 关闭成功"})");
     EXPECT_EQ(p.closed, std::vector<Errc>{Errc::ok});
@@ -220,12 +232,14 @@ TEST_F(CommandServiceTest, JoinRepliesAndNotifiesMembers) {
     service_.handle(p, ctx_, 7, R"({"cmd":7,"groupId":"g1"})");
     // The joiner: its own cmd 9 (it is a member now) and the cmd-8 reply J-IM never sent.
     ASSERT_EQ(p.sent.size(), 2u);
-    EXPECT_EQ(p.sent[1].body,
-              R"({"code":10011,"command":8,"group":"g1","msg":"join group ok! 加入群组成功!","result":1})");
+    EXPECT_EQ(
+        p.sent[1].body,
+        R"({"code":10011,"command":8,"group":"g1","msg":"join group ok! 加入群组成功!","result":1})");
     ASSERT_EQ(q.sent.size(), 1u);
     EXPECT_EQ(q.sent[0].command, 9);
-    EXPECT_EQ(q.sent[0].body,
-              R"({"code":10011,"command":9,"group":"g1","msg":"join group ok! 加入群组成功!","user":{"nick":"u1","status":"online","userId":"u1"}})");
+    EXPECT_EQ(
+        q.sent[0].body,
+        R"({"code":10011,"command":9,"group":"g1","msg":"join group ok! 加入群组成功!","user":{"nick":"u1","status":"online","userId":"u1"}})");
 }
 
 TEST_F(CommandServiceTest, LeaveNotifiesWithExitShape) {
@@ -240,8 +254,9 @@ TEST_F(CommandServiceTest, LeaveNotifiesWithExitShape) {
     ASSERT_EQ(p.sent.size(), 2u);  // its own cmd 10 (other devices learn of it), then cmd 22
     EXPECT_EQ(p.sent[1].body.rfind(R"({"code":10000,"command":22,"group":"g1",)", 0), 0u);
     ASSERT_EQ(q.sent.size(), 1u);
-    EXPECT_EQ(q.sent[0].body,
-              R"({"command":10,"data":{"group":"g1","user":{"nick":"u1","status":"offline","userId":"u1"}}})");
+    EXPECT_EQ(
+        q.sent[0].body,
+        R"({"command":10,"data":{"group":"g1","user":{"nick":"u1","status":"offline","userId":"u1"}}})");
     EXPECT_FALSE(groups_.is_member("g1", "u1"));
 }
 
@@ -250,8 +265,9 @@ TEST_F(CommandServiceTest, GetUserListsGroupsWithMembersByType) {
     login(p, "u1");
     groups_.join("g1", "u1");
     groups_.join("g1", "ghost");
-    EXPECT_EQ(run(p, 17, R"({"cmd":17,"type":0,"userId":"u1"})"),
-              R"({"code":10005,"command":18,"data":{"nick":"u1","status":"online","userId":"u1","groups":[{"groupId":"g1","name":"g1","online":1,"users":[{"nick":"u1","status":"online","userId":"u1"}]}]},"msg":"ok 获取所有在线用户信息成功!"})");
+    EXPECT_EQ(
+        run(p, 17, R"({"cmd":17,"type":0,"userId":"u1"})"),
+        R"({"code":10005,"command":18,"data":{"nick":"u1","status":"online","userId":"u1","groups":[{"groupId":"g1","name":"g1","online":1,"users":[{"nick":"u1","status":"online","userId":"u1"}]}]},"msg":"ok 获取所有在线用户信息成功!"})");
     const auto offline = run(p, 17, R"({"cmd":17,"type":1,"userId":"u1"})");
     EXPECT_NE(offline.find(R"("users":[{"nick":"ghost","status":"offline","userId":"ghost"}])"),
               std::string::npos)
