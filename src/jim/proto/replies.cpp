@@ -73,14 +73,25 @@ std::string chat_push(std::string_view chat_body_json) {
     return out;
 }
 
+// Built in one buffer: this is one of the two messages every chat produces.
 std::string chat_ack(int code, std::string_view id, std::int64_t create_time, std::uint64_t seq) {
-    std::string data = "{\"createTime\":";
-    data += std::to_string(create_time);
-    data += ",\"id\":";
-    append_json_string(data, id);
-    if (seq != 0) data += ",\"seq\":" + std::to_string(seq);
-    data += '}';
-    return status_reply(Command::chat_resp, code, {}, data);
+    const std::string_view msg = status_msg(code);
+    std::string out;
+    out.reserve(96 + id.size() + msg.size());
+    out += "{\"code\":";
+    out += std::to_string(code);
+    out += ",\"command\":12,\"data\":{\"createTime\":";
+    out += std::to_string(create_time);
+    out += ",\"id\":";
+    append_json_string(out, id);
+    if (seq != 0) {
+        out += ",\"seq\":";
+        out += std::to_string(seq);
+    }
+    out += "},\"msg\":";
+    append_json_string(out, msg);
+    out += '}';
+    return out;
 }
 
 }  // namespace jim::proto

@@ -159,8 +159,13 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
         return;
     }
     const std::size_t sessions = peer.bind_user(result.user);
-    groups_.set_profile(result.user.user_id,
-                        {result.user.nick, result.user.avatar, result.user.sign});
+    // Only a profile that says more than the user id is kept: at a million users the default
+    // one (nick = user id) would cost ~100 bytes each for nothing.
+    if (result.user.nick != result.user.user_id || !result.user.avatar.empty() ||
+        !result.user.sign.empty()) {
+        groups_.set_profile(result.user.user_id,
+                            {result.user.nick, result.user.avatar, result.user.sign});
+    }
     // The rest waits for the user's memberships (read back from the store once per process).
     load_memberships(result.user.user_id, ctx,
                      [this, &ctx, session = peer.ref(), user = result.user,
