@@ -1,0 +1,69 @@
+// Fuzzes the HTTP request path as a connection runs it: Beast's parser with the server's limits,
+// then the API router and static files on whatever request comes out, answered as bytes.
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "fuzz_check.hpp"
+#include "jim/api/http_api.hpp"
+
+namespace http = boost::beast::http;
+
+namespace {
+
+class FakeBackend final : public jim::api::Backend {
+  public:
+    bool online(std::string_view user) override { return user == "alice"; }
+    std::size_t online_count() override { return 1; }
+    std::vector<std::string> online_users(std::size_t limit) override {
+        return limit == 0 ? std::vector<std::string>{} : std::vector<std::string>{"alice"};
+    }
+    std::vector<jim::api::SessionInfo> sessions(std::string_view) override { return {}; }
+    std::size_t kick(std::string_view) override { return 0; }
+    void send_chat(std::string_view, std::string_view body,
+                   std::function<void(jim::service::ChatOutcome)> done) override {
+        jim::service::ChatOutcome out;
+        out.error = body.empty() ? jim::Errc::bad_json : jim::Errc::ok;
+        out.code = body.empty() ? 10002 : 10000;
+        done(out);
+    }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static FakeBackend backend;
+    // A root that does not exist: every static path must come back as a clean 404.
+    static jim::api::HttpApi api(jim::api::ApiOptions{"", "/nonexistent-jim-fuzz-root"}, backend);
+    const auto* p = reinterpret_cast<const char*>(data);
+    std::size_t off = 0;
+    for (int requests = 0; requests < 8 && off < size; ++requests) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(16 * 1024);
+        parser.body_limit(1024 * 1024);
+        parser.eager(true);
+        boost::system::error_code ec;
+        const std::size_t n = parser.put(boost::asio::buffer(p + off, size - off), ec);
+        JIM_FUZZ_CHECK(n <= size - off);
+        off += n;
+        if (ec || !parser.is_done()) return 0;
+        auto req = parser.release();
+        for (const bool loopback : {true, false}) {
+            bool answered = false;
+            api.handle(req, loopback, [&](jim::api::Response res) {
+                answered = true;
+                const std::string bytes = jim::api::serialize(res, false);
+                JIM_FUZZ_CHECK(bytes.rfind("HTTP/1.1 ", 0) == 0);
+                JIM_FUZZ_CHECK(res.result_int() != 200 || loopback ||
+                               req.target().substr(0, 5) != "/api/");
+            });
+            JIM_FUZZ_CHECK(answered);
+        }
+    }
+    return 0;
+}

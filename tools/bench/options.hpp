@@ -1,0 +1,47 @@
+#pragma once
+// jim-bench command line: every knob of a run, parsed once in main and then read-only.
+// Thread: any (immutable after parse_options).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jim::bench {
+
+enum class Scenario : std::uint8_t { idle, pairs, latency, fanout, storm };
+
+std::string_view scenario_name(Scenario s) noexcept;
+
+// Every knob of one run. Thread: any (read-only after parse_options).
+struct Options {
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 8888;
+    std::string transport = "tcp";  // the only one so far; ws and tls plug in behind Protocol
+    Scenario scenario = Scenario::pairs;
+    std::uint32_t connections = 1000;
+    std::uint32_t inflight = 16;       // pairs: messages in flight per sender
+    double duration_s = 10;            // pairs: measured window
+    double warmup_s = 1;               // pairs: sent and received but not measured
+    double drain_s = 10;               // pairs: longest wait for in-flight messages after it
+    std::uint32_t size = 100;          // bytes of chat content (padded)
+    double rate = 0;                   // connects per second over the whole run; 0 = unpaced
+    std::uint32_t max_pending = 1000;  // connect+login attempts outstanding at once (whole run)
+    std::uint32_t sources = 1;         // source addresses 127.0.0.1 .. 127.0.0.K
+    std::uint32_t procs = 1;           // processes (each holds connections / procs sockets)
+    std::uint32_t threads = 1;         // event-loop threads per process
+    int server_pid = 0;                // read RSS and CPU of this process when > 0
+    std::string report;                // HTML report path
+    std::string prefix;                // user id prefix; unique per run when empty
+    double timeout_s = 60;             // connect+login phase deadline
+    double settle_s = 0.5;             // idle: pause before reading the server's RSS after
+    bool progress = true;              // one progress line per second on stderr
+
+    // Users that send: every user in pairs, one user of the pair in latency.
+    bool both_directions() const noexcept { return scenario != Scenario::latency; }
+};
+
+// Parses argv. Returns nullopt after printing help or an error; `exit_code` says which.
+std::optional<Options> parse_options(int argc, char** argv, int& exit_code);
+
+}  // namespace jim::bench
