@@ -1,8 +1,10 @@
 #pragma once
 // One event-loop thread of jim-bench: raw epoll (level-triggered), non-blocking TCP sockets with
 // TCP_NODELAY, one shared read buffer, and corked writes: whatever a connection queued during a
-// pass goes out in one writev at the end of the pass. The scenario drives it through
-// LoopHandler callbacks and by appending to Conn::out.
+// pass goes out in one writev at the end of the pass. With TLS every socket carries an OpenSSL
+// client (TLS 1.2+, no certificate verification) driven by the same loop: the handshake runs
+// non-blocking after the TCP connect, then SSL_read / SSL_write replace read / writev. The
+// scenario drives it through LoopHandler callbacks and by appending to Conn::out.
 // Thread: owning thread only (a Loop and its Conns are never shared).
 
 #include <netinet/in.h>
@@ -14,19 +16,24 @@
 #include "protocol.hpp"
 #include "seq_tracker.hpp"
 
+struct ssl_st;      // OpenSSL's SSL
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace jim::bench {
 
 // One generator connection (one user). Thread: owning Loop only.
 struct Conn {
-    enum class State : std::uint8_t { idle, connecting, login_sent, ready, failed };
+    enum class State : std::uint8_t { idle, connecting, handshaking, login_sent, ready, failed };
 
     int fd = -1;
+    ssl_st* ssl = nullptr;         // TLS only
     std::uint32_t local = 0;       // index in Loop::conns()
     std::uint32_t generation = 0;  // bumped on every connect; stale epoll events are ignored
     State state = State::idle;
     bool dirty = false;           // in the loop's dirty list
     bool want_write = false;      // EPOLLOUT registered (connecting, or a write would block)
     std::uint8_t attempts = 0;    // connect attempts in the current phase
+    std::uint8_t stream = 0;      // the Protocol's decoder state
     std::uint32_t unstamped = 0;  // chat frames at the end of `out` without a send time yet
     std::uint32_t inflight = 0;   // sent by this user, not yet received by its partner
     std::uint64_t next_seq = 0;   // sequence number of the next chat message
@@ -41,7 +48,7 @@ struct Conn {
 class LoopHandler {
   public:
     virtual ~LoopHandler() = default;
-    // The connect completed; queue the first bytes (login).
+    // The connect (and TLS handshake) completed; queue the first bytes (login).
     virtual void on_connected(Conn& c) = 0;
     virtual void on_frame(Conn& c, const InFrame& f) = 0;
     // The connect failed or the connection broke; the socket is already closed. err = 0 means
@@ -54,7 +61,7 @@ class LoopHandler {
 // The event loop itself (see the file comment). Thread: owning thread only.
 class Loop {
   public:
-    Loop(const Protocol& protocol, LoopHandler& handler, std::size_t connections);
+    Loop(const Protocol& protocol, LoopHandler& handler, std::size_t connections, bool tls);
     ~Loop();
     Loop(const Loop&) = delete;
     Loop& operator=(const Loop&) = delete;
@@ -85,7 +92,14 @@ class Loop {
 
   private:
     void on_connect_ready(Conn& c);
+    void on_handshake(Conn& c);
+    void begin_login(Conn& c);
     void on_readable(Conn& c);
+    // Reads into read_buffer_ after `have` bytes; returns the bytes read, 0 for nothing now, or
+    // -1 after failing the connection.
+    std::ptrdiff_t read_some(Conn& c, std::size_t have);
+    // Writes `size` bytes; returns the bytes written, 0 when it would block, -1 after failing.
+    std::ptrdiff_t write_some(Conn& c, const char* data, std::size_t size);
     void flush();
     void fail(Conn& c, int err);
     void set_write_interest(Conn& c, bool on);
@@ -93,6 +107,7 @@ class Loop {
     const Protocol& protocol_;
     LoopHandler& handler_;
     int epoll_fd_ = -1;
+    ssl_ctx_st* ssl_ctx_ = nullptr;  // TLS only
     std::vector<Conn> conns_;
     std::vector<std::uint32_t> dirty_;
     std::vector<char> read_buffer_;

@@ -44,7 +44,8 @@ std::string unique_prefix() {
 
 std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     Options o;
-    CLI::App app{"jim-bench: load generator for jim (J-IM TCP protocol)"};
+    CLI::App app{
+        "jim-bench: load generator for jim (J-IM TCP protocol; WebSocket and TLS for idle)"};
     const std::map<std::string, Scenario> scenarios{{"idle", Scenario::idle},
                                                     {"pairs", Scenario::pairs},
                                                     {"latency", Scenario::latency},
@@ -60,9 +61,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     app.add_option("--host", o.host, "Server IPv4 address")->capture_default_str();
     app.add_option("--port", o.port, "Server port")->capture_default_str();
-    app.add_option("--transport", o.transport, "Wire protocol (tcp)")
-        ->check(CLI::IsMember({"tcp"}))
+    app.add_option("--transport", o.transport,
+                   "Wire protocol: tcp (J-IM binary frames) or ws (WebSocket; idle only)")
+        ->check(CLI::IsMember({"tcp", "ws"}))
         ->capture_default_str();
+    app.add_flag("--tls", o.tls, "TLS under the transport (no certificate check; idle only)");
     app.add_option("-n,--connections", o.connections, "Logged-in connections (users)")
         ->check(CLI::Range(1u, 9'999'999u))
         ->capture_default_str();
@@ -121,6 +124,15 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         std::fprintf(stderr,
                      "jim-bench: --prefix must be at most 40 characters without :\"\\ "
                      "or spaces\n");
+        exit_code = 2;
+        return std::nullopt;
+    }
+    if ((o.transport != "tcp" || o.tls) && o.scenario != Scenario::idle) {
+        std::fprintf(stderr,
+                     "jim-bench: --transport %s%s is only implemented for --scenario idle, not "
+                     "%s\n",
+                     o.transport.c_str(), o.tls ? " --tls" : "",
+                     std::string(scenario_name(o.scenario)).c_str());
         exit_code = 2;
         return std::nullopt;
     }

@@ -17,7 +17,8 @@ std::string_view scenario_name(Scenario s) noexcept;
 struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8888;
-    std::string transport = "tcp";  // the only one so far; ws and tls plug in behind Protocol
+    std::string transport = "tcp";  // tcp | ws (idle only for ws)
+    bool tls = false;               // TLS under the transport (idle only)
     Scenario scenario = Scenario::pairs;
     std::uint32_t connections = 1000;
     std::uint32_t inflight = 16;       // pairs: messages in flight per sender

@@ -1,10 +1,11 @@
 #pragma once
 // The transport seam of jim-bench: how J-IM commands are framed on a byte stream. The event
-// loop and the scenarios only see this interface, so a WebSocket protocol (hello = the HTTP
-// upgrade, text frames with an all-zero mask key so chat templates can still be patched in
-// place) or TLS under either (a stream wrapper around read/writev in Loop) can be added
-// without touching the scenarios.
-// Thread: any (implementations are stateless; per-connection state lives in Conn).
+// loop and the scenarios only see this interface. "tcp" is the J-IM binary frame; "ws" logs in
+// with the HTTP upgrade itself (user and password in the query) and then carries J-IM JSON in
+// WebSocket text frames. TLS under either is not a Protocol: it is a stream wrapper in Loop
+// (Options::tls).
+// Thread: any (implementations are stateless; per-connection state lives in Conn and is passed
+// in as `state`).
 
 #include <cstddef>
 #include <cstdint>
@@ -26,17 +27,21 @@ class Protocol {
   public:
     virtual ~Protocol() = default;
     virtual std::string_view name() const noexcept = 0;
-    // Bytes a fresh connection sends before its first command (empty for TCP).
-    virtual void append_hello(std::string& out) const { (void)out; }
+    // The first bytes of a fresh connection: whatever logs `user` in (TCP: a login command; WS:
+    // the HTTP upgrade carrying the credentials). The server's answer is a login_resp frame.
+    virtual void append_login(std::string_view user, std::string_view password,
+                              std::string& out) const = 0;
     // Appends one client command carrying `json`.
     virtual void append_command(std::uint8_t command, std::string_view json,
                                 std::string& out) const = 0;
     // Decodes the complete messages at the front of `in` into `out` (appending); returns the
-    // bytes consumed, or -1 when the stream cannot be decoded.
-    virtual std::ptrdiff_t decode(std::string_view in, std::vector<InFrame>& out) const = 0;
+    // bytes consumed, or -1 when the stream cannot be decoded. `state` is the connection's
+    // decoder state (0 on a fresh connection).
+    virtual std::ptrdiff_t decode(std::string_view in, std::uint8_t& state,
+                                  std::vector<InFrame>& out) const = 0;
 };
 
-// "tcp" (the J-IM binary frame); nullptr for an unknown name.
+// "tcp" or "ws"; nullptr for an unknown name.
 std::unique_ptr<Protocol> make_protocol(std::string_view name);
 
 }  // namespace jim::bench

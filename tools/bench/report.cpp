@@ -34,6 +34,7 @@ json::object params(const Options& o) {
     return {{"host", o.host},
             {"port", o.port},
             {"transport", o.transport},
+            {"tls", o.tls},
             {"connections", o.connections},
             {"inflight", o.inflight},
             {"duration_s", o.duration_s},

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Smoke run of jim-bench against the real jim-server on loopback (ctest label "bench"):
 #   smoke.sh JIM_SERVER JIM_BENCH
-# Starts the server on port 0, runs a short pairs and an idle scenario, checks their JSON lines
-# (pairs: delivered > 0, lost == 0, duplicated == 0; both: ok and no errors), stops the server
-# by PID. Every wait has a deadline.
+# Starts the server on port 0 with a generated TLS certificate, runs a short pairs scenario and
+# an idle scenario over tcp, ws, tcp+tls and ws+tls, checks their JSON lines (pairs: delivered
+# > 0, lost == 0, duplicated == 0; all: ok and no errors), stops the server by PID. Every wait
+# has a deadline.
 set -euo pipefail
 
 server_bin=$1
@@ -28,8 +29,11 @@ fail() {
     exit 1
 }
 
+timeout 20 "$server_bin" gen-cert "$tmp/cert" >"$tmp/gen-cert.out" 2>"$tmp/gen-cert.err" ||
+    fail "jim-server gen-cert exited with status $?"
 : >"$tmp/server.out"
 "$server_bin" --set server.workers=1 --set server.heartbeat_timeout_ms=0 --set log.level=warn \
+    --set tls.cert="$tmp/cert/cert.pem" --set tls.key="$tmp/cert/key.pem" \
     --port 0 --data-dir "$tmp/data" >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 
@@ -66,6 +70,17 @@ timeout 20 "$bench_bin" "${common[@]}" --scenario idle --connections 50 --settle
     >"$tmp/idle.out" 2>"$tmp/idle.err" || fail "jim-bench idle exited with status $?"
 expect "$tmp/idle.out" '"scenario":"idle"' '"ok":true' '"connections":50' \
     '"rss_per_conn_bytes":-?[0-9]' '"errors":\{"connect":0,"login":0,"closed":0,"protocol":0\}'
+
+# The same idle run over WebSocket and TLS (one port: the server detects the protocol).
+for transport in "ws" "tcp --tls" "ws --tls"; do
+    name=idle-${transport// /}
+    # shellcheck disable=SC2086 # "tcp --tls" is two arguments
+    timeout 20 "$bench_bin" "${common[@]}" --scenario idle --connections 50 --settle 0.1 \
+        --transport $transport >"$tmp/$name.out" 2>"$tmp/$name.err" ||
+        fail "jim-bench idle --transport $transport exited with status $?"
+    expect "$tmp/$name.out" '"scenario":"idle"' '"ok":true' '"connections":50' \
+        '"errors":\{"connect":0,"login":0,"closed":0,"protocol":0\}'
+done
 
 kill -0 "$server_pid" 2>/dev/null || fail "jim-server died during the smoke run"
 echo "bench smoke: ok (pairs: $(grep -Eo '"msgs_per_s":[0-9.]+' "$tmp/pairs.out"))"

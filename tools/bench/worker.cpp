@@ -68,7 +68,7 @@ Worker::Worker(const Options& options, const Protocol& protocol, Share share, st
       share_(share),
       start_ns_(start_ns),
       control_(control),
-      loop_(protocol, *this, share.count) {
+      loop_(protocol, *this, share.count, options.tls) {
     server_.sin_family = AF_INET;
     server_.sin_port = htons(options.port);
     if (::inet_pton(AF_INET, options.host.c_str(), &server_.sin_addr) != 1) {
@@ -196,9 +196,7 @@ void Worker::start_connect(Conn& c) {
 }
 
 void Worker::on_connected(Conn& c) {
-    const std::string body =
-        R"({"cmd":5,"userId":")" + user_id(options_.prefix, global(c)) + R"(","password":"x"})";
-    loop_.protocol().append_command(code(Command::login_req), body, c.out);
+    loop_.protocol().append_login(user_id(options_.prefix, global(c)), "x", c.out);
 }
 
 void Worker::on_login_reply(Conn& c, std::string_view body) {
@@ -226,7 +224,8 @@ void Worker::on_login_reply(Conn& c, std::string_view body) {
 }
 
 void Worker::on_closed(Conn& c, int err) {
-    const bool was_connecting = c.state == Conn::State::connecting;
+    const bool was_connecting =
+        c.state == Conn::State::connecting || c.state == Conn::State::handshaking;
     if (c.state == Conn::State::ready) --online_;
     if (was_connecting) {
         ++result_.counters.connect_errors;
@@ -235,7 +234,7 @@ void Worker::on_closed(Conn& c, int err) {
     } else {
         ++result_.counters.closed;
     }
-    const bool in_phase = c.state == Conn::State::connecting || c.state == Conn::State::login_sent;
+    const bool in_phase = was_connecting || c.state == Conn::State::login_sent;
     c.state = Conn::State::failed;
     if (connecting_ && in_phase) {
         --pending_;
@@ -379,6 +378,11 @@ void Worker::on_frame(Conn& c, const InFrame& f) {
             }
             [[fallthrough]];
         default:
+            // A login may be preceded by group notices (the WS login can send them first).
+            if (f.command == code(Command::join_group_notify) ||
+                f.command == code(Command::exit_group_notify)) {
+                break;
+            }
             ++result_.counters.protocol_errors;
             break;
     }
