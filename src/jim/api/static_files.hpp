@@ -3,16 +3,12 @@
 // may not contain ".." segments, NUL or backslashes, and the resolved file (symlinks followed)
 // must still lie below the canonical root. Thread: any (immutable after construction).
 
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-
 #include <filesystem>
 #include <string>
 
-namespace jim::api {
+#include "jim/api/http_util.hpp"
 
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
+namespace jim::api {
 
 class StaticFiles {
   public:

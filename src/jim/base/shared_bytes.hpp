@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <new>
 #include <string_view>
 #include <utility>
@@ -20,6 +21,19 @@ class SharedBytes {
         SharedBytes b;
         b.block_ = Block::make(bytes.size());
         if (!bytes.empty()) std::memcpy(b.block_->data(), bytes.data(), bytes.size());
+        return b;
+    }
+    // The pieces joined, in one allocation (a push is built straight into its shared buffer).
+    static SharedBytes concat(std::initializer_list<std::string_view> parts) {
+        std::size_t n = 0;
+        for (auto p : parts) n += p.size();
+        SharedBytes b;
+        b.block_ = Block::make(n);
+        char* out = b.block_->data();
+        for (auto p : parts) {
+            if (!p.empty()) std::memcpy(out, p.data(), p.size());
+            out += p.size();
+        }
         return b;
     }
     SharedBytes(const SharedBytes& o) noexcept : block_(o.block_) {

@@ -1,5 +1,7 @@
 #include "jim/proto/json_util.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -42,6 +44,14 @@ void append_json_string(std::string& out, std::string_view s) {
     }
     out.append(s.data() + run, s.size() - run);
     out.push_back('"');
+}
+
+std::optional<boost::json::object> parse_object(std::string_view body) {
+    if (body.empty()) return boost::json::object();
+    boost::system::error_code ec;
+    auto v = boost::json::parse(body, ec);
+    if (ec || !v.is_object() || !all_numbers_finite(v)) return std::nullopt;
+    return std::move(v.get_object());
 }
 
 std::optional<std::string_view> get_string(const boost::json::object& o, std::string_view key) {

@@ -4,6 +4,7 @@
 // Thread: any.
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -11,6 +12,11 @@
 #include <string_view>
 
 namespace jim::proto {
+
+// A request body as a JSON object: nullopt when it is not one (or holds a number that would not
+// serialize back, see all_numbers_finite). An empty body counts as {}: J-IM clients send
+// bodiless commands.
+std::optional<boost::json::object> parse_object(std::string_view body);
 
 // Appends `s` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view s);

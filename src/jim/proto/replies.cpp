@@ -64,10 +64,18 @@ std::string login_ok_reply(const User& user, std::string_view terminal) {
     return out;
 }
 
+namespace {
+constexpr std::string_view kPushPrefix = "{\"command\":11,\"data\":";
+}  // namespace
+
+SharedBytes shared_chat_push(std::string_view chat_body_json) {
+    return SharedBytes::concat({kPushPrefix, chat_body_json, "}"});
+}
+
 std::string chat_push(std::string_view chat_body_json) {
     std::string out;
-    out.reserve(chat_body_json.size() + 24);
-    out += "{\"command\":11,\"data\":";
+    out.reserve(chat_body_json.size() + kPushPrefix.size() + 1);
+    out += kPushPrefix;
     out += chat_body_json;
     out += '}';
     return out;

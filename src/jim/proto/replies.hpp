@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "jim/base/shared_bytes.hpp"
 #include "jim/proto/command.hpp"
 
 namespace jim::proto {
@@ -38,6 +39,8 @@ std::string login_ok_reply(const User& user, std::string_view terminal);
 
 // Chat push to receivers: {"command":11,"data":<chat body>}.
 std::string chat_push(std::string_view chat_body_json);
+// The same, built straight into the buffer every receiver shares (one allocation, no copy).
+SharedBytes shared_chat_push(std::string_view chat_body_json);
 
 // Chat ack to the sender: status 10000/10001 plus data {"createTime":…,"id":…[,"seq":…]}; seq is
 // the message's place in its conversation (0: not stored, omitted).

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "jim/router/string_hash.hpp"
+
 namespace jim::router {
 
 struct Profile {
@@ -50,12 +52,7 @@ class Groups {
 
   private:
     static constexpr std::size_t kShards = 64;
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
+    using Hash = StringHash;
     template <class V>
     using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
     struct GroupShard {

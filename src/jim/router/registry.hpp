@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "jim/router/string_hash.hpp"
+
 #include "jim/router/session_ref.hpp"
 
 namespace jim::router {
@@ -42,12 +44,7 @@ class Registry {
 
   private:
     static constexpr std::size_t kShards = 64;
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
+    using Hash = StringHash;
     struct Shard {
         mutable std::mutex mu;
         std::unordered_map<std::string, std::vector<Entry>, Hash, std::equal_to<>> users;

@@ -113,7 +113,7 @@ void CommandService::send_chat(std::string_view user, std::string_view body, Wor
 // (so the sender's other devices get it too).
 void CommandService::deliver(const Route& route, const std::string& body,
                              router::SessionRef exclude, ChatOutcome& result) {
-    const SharedBytes push = SharedBytes::copy_of(proto::chat_push(body));
+    const SharedBytes push = proto::shared_chat_push(body);
     const auto chat_code = proto::code(Command::chat_req);
     if (route.type == proto::ChatType::group) {
         send_to_group(route.group, chat_code, push, exclude);

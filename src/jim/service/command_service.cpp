@@ -1,7 +1,5 @@
 #include "jim/service/command_service.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "jim/proto/chat.hpp"
@@ -45,17 +43,6 @@ bool has_handler(Command c) noexcept {
         default:
             return false;
     }
-}
-
-// Parses an object body; an empty body counts as {} (J-IM clients send bodiless commands).
-bool parse_object(std::string_view body, boost::json::value& out) {
-    if (body.empty()) {
-        out = boost::json::object();
-        return true;
-    }
-    boost::system::error_code ec;
-    out = boost::json::parse(body, ec);
-    return !ec && out.is_object() && proto::all_numbers_finite(out);
 }
 
 }  // namespace
@@ -117,13 +104,13 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
 // cmd 3: J-IM's auth verifies nothing; it echoes the request with "authKey" appended to the
 // token (spec §6.2). Kept for wire compatibility; real authentication is login (cmd 5).
 void CommandService::on_auth(Peer& peer, std::string_view body) {
-    boost::json::value v;
-    if (!parse_object(body, v)) {
+    auto parsed = proto::parse_object(body);
+    if (!parsed) {
         reply(peer, proto::code(Command::auth_resp),
               proto::status_reply(Command::auth_resp, status::kAuthFailed, "body is not JSON"));
         return;
     }
-    auto& o = v.get_object();
+    auto& o = *parsed;
     o.erase("cmd");
     const auto token = proto::get_string(o, "token");
     o["token"] = std::string(token.value_or("")) + "authKey";
@@ -135,10 +122,9 @@ void CommandService::on_auth(Peer& peer, std::string_view body) {
 // J-IM; a malformed body is refused the same way.
 void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view body) {
     auth::Credentials creds;
-    boost::json::value v;
     std::string reason;
-    if (parse_object(body, v)) {
-        const auto& o = v.get_object();
+    if (const auto parsed = proto::parse_object(body)) {
+        const auto& o = *parsed;
         creds.user_id.assign(proto::get_string(o, "userId").value_or(""));
         const auto password = proto::get_string(o, "password");
         creds.has_password = password.has_value();
@@ -191,16 +177,16 @@ void CommandService::user_offline(std::string_view user) {
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never
 // another user's (§11.1 #1).
 void CommandService::on_close(Peer& peer, std::string_view body) {
-    boost::json::value v;
     const auto close_reply = [&](int code, std::string_view why = {}) {
         reply(peer, proto::code(Command::close_req),
               proto::status_reply(Command::close_req, code, why));
     };
-    if (!parse_object(body, v)) {
+    const auto parsed = proto::parse_object(body);
+    if (!parsed) {
         close_reply(status::kInvalidVerification, "body is not JSON");
         return;
     }
-    const auto target = proto::get_string(v.get_object(), "userId");
+    const auto target = proto::get_string(*parsed, "userId");
     if (!target || target->empty()) {
         close_reply(status::kCloseOk);
         peer.close(Errc::ok);

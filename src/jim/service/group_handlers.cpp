@@ -1,8 +1,6 @@
 // Groups (spec §6.4, §6.5, §6.7): join (cmd 7), leave (cmd 21, a jim extension), get-user
 // (cmd 17), and the join/exit notifications (cmd 9/10) with J-IM's exact shapes (spec §5.6).
 
-#include <boost/json/parse.hpp>
-
 #include "jim/auth/authenticator.hpp"
 #include "jim/proto/command.hpp"
 #include "jim/proto/json_util.hpp"
@@ -16,13 +14,6 @@ using proto::Command;
 namespace status = proto::status;
 
 namespace {
-
-std::optional<boost::json::object> parse_object(std::string_view body) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object() || !proto::all_numbers_finite(v)) return std::nullopt;
-    return std::move(v.get_object());
-}
 
 // cmd 8 / cmd 22: RespBody + "group" + "result" (JoinGroupRespBody, spec §5.4).
 std::string group_reply(Command command, int code, std::string_view group, int result,
@@ -95,7 +86,7 @@ void CommandService::notify_presence(std::string_view user, bool online,
 // cmd 7 (spec §6.4), fixed: the joiner gets a cmd-8 reply (10011, result 1); a bad group id
 // gets 10012 instead of J-IM's silent close. Members hear cmd 9 only when someone new joins.
 void CommandService::on_join(Peer& peer, std::string_view body) {
-    const auto o = parse_object(body);
+    const auto o = proto::parse_object(body);
     const std::string group(o ? proto::get_string(*o, "groupId").value_or("") : "");
     if (!auth::valid_user_id(group)) {
         reply(peer, proto::code(Command::join_group_resp),
@@ -113,7 +104,7 @@ void CommandService::on_join(Peer& peer, std::string_view body) {
 // cmd 21 (jim extension): leave a group for good. The remaining members and the leaver's
 // sessions get cmd 10; the leaver gets cmd 22.
 void CommandService::on_leave(Peer& peer, std::string_view body) {
-    const auto o = parse_object(body);
+    const auto o = proto::parse_object(body);
     const std::string group(o ? proto::get_string(*o, "groupId").value_or("") : "");
     if (!groups_.is_member(group, peer.user())) {
         reply(peer, proto::code(Command::leave_group_resp),
@@ -131,7 +122,7 @@ void CommandService::on_leave(Peer& peer, std::string_view body) {
 // (0 online, 1 offline, 2 all). Works for type 1, which crashes J-IM. "online" counts the
 // group's online members even where the list is cut at max_listed_members.
 void CommandService::on_get_user(Peer& peer, std::string_view body) {
-    const auto o = parse_object(body);
+    const auto o = proto::parse_object(body);
     const std::int64_t type = o ? proto::get_int(*o, "type").value_or(-1) : -1;
     const std::string user(o ? proto::get_string(*o, "userId").value_or("") : "");
     const auto fail = [&](std::string_view why) {

@@ -2,8 +2,6 @@
 // extension (afterSeq), the offline push after login, and memberships that outlive restarts.
 // Store calls complete on a store thread; every completion is posted back to the worker first.
 
-#include <boost/json/parse.hpp>
-
 #include <map>
 
 #include "jim/proto/command.hpp"
@@ -64,10 +62,9 @@ void CommandService::on_get_message(Peer& peer, WorkerContext& ctx, std::string_
               proto::status_reply(Command::get_message_resp, status::kGetMessageFailed, why));
     };
     if (store_ == nullptr) return fail("message storage is off (store.engine = \"none\")");
-    boost::system::error_code ec;
-    const auto v = boost::json::parse(body, ec);
-    if (ec || !v.is_object()) return fail("body is not a JSON object");
-    const auto& o = v.get_object();
+    const auto parsed = proto::parse_object(body);
+    if (!parsed) return fail("body is not a JSON object");
+    const auto& o = *parsed;
     const std::string user(peer.user());
     // Fixing J-IM (spec §11.1 #1): a session reads only its own user's messages.
     if (proto::get_string(o, "userId").value_or("") != user) {
@@ -167,9 +164,8 @@ void CommandService::push_offline(router::SessionRef session, std::string user,
             post([this, session, user, r = std::move(r)] {
                 if (!r || r->empty()) return;
                 for (const auto& e : *r) {
-                    delivery_.send_to_session(
-                        session, proto::code(Command::chat_req),
-                        SharedBytes::copy_of(proto::chat_push(e.message.body)));
+                    delivery_.send_to_session(session, proto::code(Command::chat_req),
+                                              proto::shared_chat_push(e.message.body));
                 }
                 store_->ack_inbox(user, r->back().inbox_seq, [](Errc) {});
             });
