@@ -1,5 +1,7 @@
 #include "client/ws_wire.hpp"
 
+#include "jim/codec/ws_frame.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -81,12 +83,7 @@ std::string base64(std::string_view bytes) {
 }
 
 std::string accept_for(std::string_view key) {
-    std::string input(key);
-    input.append("258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    ::EVP_Digest(input.data(), input.size(), digest, &size, ::EVP_sha1(), nullptr);
-    return base64(std::string_view(reinterpret_cast<const char*>(digest), size));
+    return jim::codec::ws::accept_key(key);
 }
 
 std::string random_key() {

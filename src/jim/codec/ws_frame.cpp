@@ -1,5 +1,7 @@
 #include "jim/codec/ws_frame.hpp"
 
+#include <openssl/evp.h>
+
 namespace jim::codec::ws {
 namespace {
 
@@ -115,6 +117,18 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
     p.push_back(static_cast<char>(code & 0xFF));
     p.append(reason.substr(0, kMaxControlPayload - 2));
     return p;
+}
+
+std::string accept_key(std::string_view key) {
+    static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    std::string input(key);
+    input += kGuid;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha1(), nullptr);
+    unsigned char out[64];
+    const int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
+    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
 bool valid_close_code(std::uint16_t code) noexcept {

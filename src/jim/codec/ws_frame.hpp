@@ -94,6 +94,9 @@ std::string close_payload(std::uint16_t code, std::string_view reason = {});
 // Whether a received close code may appear on the wire (RFC 6455 §7.4).
 bool valid_close_code(std::uint16_t code) noexcept;
 
+// Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + the RFC 6455 GUID)).
+std::string accept_key(std::string_view key);
+
 // Strict UTF-8 validation (no overlongs, no surrogates, at most U+10FFFF).
 bool valid_utf8(std::string_view s) noexcept;
 

@@ -1,7 +1,6 @@
 // WebSocket on the shared port (RFC 6455; spec §3 with the defects of §11.2 #11 fixed): the
 // opening handshake with J-IM's login-by-query, frames, fragments, control frames, close codes.
 
-#include <openssl/evp.h>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -24,8 +23,6 @@ namespace ws = codec::ws;
 
 namespace {
 
-constexpr std::string_view kWsGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
 bool has_token(std::string_view header, std::string_view token) {
     std::size_t start = 0;
     while (start <= header.size()) {
@@ -44,17 +41,6 @@ bool has_token(std::string_view header, std::string_view token) {
         start = end + 1;
     }
     return false;
-}
-
-std::string accept_key(std::string_view key) {
-    std::string input(key);
-    input += kWsGuid;
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(input.data(), input.size(), digest, &len, EVP_sha1(), nullptr);
-    unsigned char out[64];
-    const int n = EVP_EncodeBlock(out, digest, static_cast<int>(len));
-    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
 }
 
 // A valid key is the base64 of 16 bytes: 24 characters ending in "==".
@@ -117,7 +103,7 @@ void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         "Sec-WebSocket-Accept: " +
-        accept_key(req[http::field::sec_websocket_key]) + "\r\n";
+        ws::accept_key(req[http::field::sec_websocket_key]) + "\r\n";
     // Echo the first subprotocol offered: browsers refuse an upgrade that ignores theirs.
     if (const auto offered = req[http::field::sec_websocket_protocol]; !offered.empty()) {
         auto first = offered.substr(0, offered.find(','));
