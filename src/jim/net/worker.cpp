@@ -81,8 +81,9 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
       read_buffer_(kReadBufferSize),
       outgoing_(server.worker_count()),
       tick_timer_(io_),
+      completions_(io_),
       ctx_{proto::MessageIdGenerator(index, id_seed),
-           [this](std::function<void()> fn) { asio::post(io_, std::move(fn)); }} {
+           [this](std::function<void()> fn) { completions_.post(std::move(fn)); }} {
     const auto& o = server.options();
     login_ticks_ = ms_to_ticks(o.login_timeout_ms);
     pending_cap_ = std::max({o.tcp.max_body + codec::tcp::kHeaderSizeWithSynSeq,

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "jim/net/connection.hpp"
+#include "jim/net/post_queue.hpp"
 #include "jim/net/stats.hpp"
 #include "jim/net/timer_wheel.hpp"
 #include "jim/router/session_ref.hpp"
@@ -170,6 +171,7 @@ class Worker {
     std::uint32_t heartbeat_ticks_ = 0;
     std::size_t pending_cap_ = 0;  // most unfinished input a connection may hold
 
+    PostQueue completions_;  // store completions and other cross-thread work, one post per burst
     service::WorkerContext ctx_;
     WorkerStats stats_;
 };

@@ -79,32 +79,36 @@ void CommandService::send_chat(std::string_view user, std::string_view body, Wor
             if (m != route.sender && !delivery_.online(m)) req.inbox_users.push_back(std::move(m));
         }
     }
-    store_->append(std::move(req), [this, post = ctx.post, route = std::move(route), out, exclude,
-                                    done = std::move(done)](store::AppendResult r) {
-        // On a store thread: go home to the sender's worker before touching sessions.
-        post([this, route, out, exclude, done, r = std::move(r)]() mutable {
-            if (r.error != Errc::ok) {
-                out.error = r.error;
-                out.code = error_info(r.error).status;
-                out.reason = r.error == Errc::store_full
-                                 ? "the server's disk is full: the message was not stored"
-                                 : "the message could not be stored";
-                done(std::move(out));
-                return;
-            }
-            out.id = std::move(r.id);
-            out.create_time = r.create_time;
-            out.seq = r.seq;
-            out.duplicate = r.duplicate;
-            ChatOutcome result = out;
-            if (r.duplicate) {
-                result.code = status::kOk;  // delivered the first time; not sent again
-            } else {
-                deliver(route, r.body, exclude, result);
-            }
-            done(std::move(result));
+    // Each capture moves along (store thread, then home): no per-message copies of the route,
+    // the outcome or `done`.
+    store_->append(
+        std::move(req), [this, post = ctx.post, route = std::move(route), out = std::move(out),
+                         exclude, done = std::move(done)](store::AppendResult r) mutable {
+            // On a store thread: go home to the sender's worker before touching sessions.
+            post([this, route = std::move(route), out = std::move(out), exclude,
+                  done = std::move(done), r = std::move(r)]() mutable {
+                if (r.error != Errc::ok) {
+                    out.error = r.error;
+                    out.code = error_info(r.error).status;
+                    out.reason = r.error == Errc::store_full
+                                     ? "the server's disk is full: the message was not stored"
+                                     : "the message could not be stored";
+                    done(std::move(out));
+                    return;
+                }
+                out.id = std::move(r.id);
+                out.create_time = r.create_time;
+                out.seq = r.seq;
+                out.duplicate = r.duplicate;
+                ChatOutcome result = out;
+                if (r.duplicate) {
+                    result.code = status::kOk;  // delivered the first time; not sent again
+                } else {
+                    deliver(route, r.body, exclude, result);
+                }
+                done(std::move(result));
+            });
         });
-    });
 }
 
 // Private chat goes to every session of the receiver and to the sender's other sessions
