@@ -4,8 +4,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "jim/api/query.hpp"
@@ -217,14 +216,8 @@ void Worker::ws_message(Connection& c, ws::Opcode op, std::string_view payload) 
         close_after_flush(c, Errc::bad_utf8);
         return;
     }
-    std::optional<std::int64_t> cmd;
-    {
-        unsigned char scratch[2048];
-        boost::json::monotonic_resource mr(scratch, sizeof(scratch));
-        boost::system::error_code ec;
-        const auto v = boost::json::parse(payload, ec, &mr);
-        if (!ec && v.is_object()) cmd = proto::get_int(v.get_object(), "cmd");
-    }
+    // Only "cmd" is read here; the handler parses the whole body itself.
+    const std::optional<std::int64_t> cmd = proto::peek_command(payload);
     if (!cmd || *cmd < 0 || *cmd > proto::kMaxCommand) {
         send(c, proto::code(proto::Command::unknown),
              SharedBytes::copy_of(

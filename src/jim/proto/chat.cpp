@@ -69,21 +69,10 @@ std::optional<std::int64_t> as_int(const Scalar& s) {
         case Scalar::Kind::uint64:
             if (s.u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
             return static_cast<std::int64_t>(s.u);
-        case Scalar::Kind::dbl: {
-            // Range first: converting an out-of-range double to an integer is undefined.
-            if (!(s.d > -9.0e18 && s.d < 9.0e18)) return std::nullopt;
-            const auto i = static_cast<std::int64_t>(s.d);
-            if (static_cast<double>(i) == s.d) return i;
-            return std::nullopt;
-        }
-        case Scalar::Kind::string: {
-            std::int64_t out = 0;
-            const char* first = s.str.data();
-            const char* last = first + s.str.size();
-            const auto [ptr, ec] = std::from_chars(first, last, out);
-            if (ec == std::errc() && ptr == last && first != last) return out;
-            return std::nullopt;
-        }
+        case Scalar::Kind::dbl:
+            return int_from_double(s.d);
+        case Scalar::Kind::string:
+            return int_from_string(s.str);
         default:
             return std::nullopt;
     }

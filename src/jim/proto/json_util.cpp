@@ -1,5 +1,6 @@
 #include "jim/proto/json_util.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
@@ -70,23 +71,115 @@ std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_vi
         if (u > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
         return static_cast<std::int64_t>(u);
     }
-    if (v->is_double()) {
-        const double d = v->get_double();
-        // Range first: converting an out-of-range double to an integer is undefined behaviour.
-        if (!(d > -9.0e18 && d < 9.0e18)) return std::nullopt;
-        const auto i = static_cast<std::int64_t>(d);
-        if (static_cast<double>(i) == d) return i;
-        return std::nullopt;
-    }
+    if (v->is_double()) return int_from_double(v->get_double());
     if (v->is_string()) {
-        const auto& s = v->get_string();
-        std::int64_t out = 0;
-        const auto* first = s.data();
-        const auto* last = s.data() + s.size();
-        auto [ptr, ec] = std::from_chars(first, last, out);
-        if (ec == std::errc() && ptr == last && first != last) return out;
+        const auto& str = v->get_string();
+        return int_from_string(std::string_view(str.data(), str.size()));
     }
     return std::nullopt;
+}
+
+std::optional<std::int64_t> int_from_double(double d) noexcept {
+    // Range first: converting an out-of-range double to an integer is undefined behaviour.
+    if (!(d > -9.0e18 && d < 9.0e18)) return std::nullopt;
+    const auto i = static_cast<std::int64_t>(d);
+    if (static_cast<double>(i) == d) return i;
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> int_from_string(std::string_view s) noexcept {
+    std::int64_t out = 0;
+    const char* first = s.data();
+    const char* last = first + s.size();
+    const auto [ptr, ec] = std::from_chars(first, last, out);
+    if (ec == std::errc() && ptr == last && first != last) return out;
+    return std::nullopt;
+}
+
+namespace {
+
+// basic_parser handler for peek_command: follows nesting, and at the top level reads the value
+// of "cmd", then stops the parse (returns false).
+struct CommandPeeker {
+    static constexpr std::size_t max_array_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_object_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_string_size = static_cast<std::size_t>(-1);
+    static constexpr std::size_t max_key_size = static_cast<std::size_t>(-1);
+    using error_code = boost::system::error_code;
+
+    int depth = 0;
+    bool at_cmd = false;  // the next value is the top-level "cmd"
+    std::string text;     // key or string parts
+    std::optional<std::int64_t> cmd;
+
+    bool value(std::optional<std::int64_t> v) {
+        if (depth == 0) return false;  // the document is not an object
+        if (!at_cmd) return true;
+        cmd = v;
+        return false;  // "cmd" is read: stop
+    }
+    bool on_document_begin(error_code&) { return true; }
+    bool on_document_end(error_code&) { return true; }
+    // A container as the top-level document (only an object may be) or as the value of "cmd"
+    // (unusable) ends the parse.
+    bool container(bool object) {
+        if (depth == 0 ? !object : !value(std::nullopt)) return false;
+        ++depth;
+        return true;
+    }
+    bool on_array_begin(error_code&) { return container(false); }
+    bool on_array_end(std::size_t, error_code&) {
+        --depth;
+        return true;
+    }
+    bool on_object_begin(error_code&) { return container(true); }
+    bool on_object_end(std::size_t, error_code&) {
+        --depth;
+        return true;
+    }
+    bool on_string_part(std::string_view s, std::size_t, error_code&) {
+        if (depth == 0) return false;
+        if (at_cmd) text.append(s);
+        return true;
+    }
+    bool on_string(std::string_view s, std::size_t, error_code&) {
+        if (depth == 0) return false;
+        if (!at_cmd) return true;
+        text.append(s);
+        return value(int_from_string(text));
+    }
+    bool on_key_part(std::string_view s, std::size_t, error_code&) {
+        if (depth == 1) text.append(s);
+        return true;
+    }
+    bool on_key(std::string_view s, std::size_t, error_code&) {
+        if (depth != 1) return true;
+        text.append(s);
+        at_cmd = text == "cmd";
+        text.clear();
+        return true;
+    }
+    bool on_number_part(std::string_view, error_code&) { return true; }
+    bool on_int64(std::int64_t i, std::string_view, error_code&) { return value(i); }
+    bool on_uint64(std::uint64_t u, std::string_view, error_code&) {
+        return value(u > static_cast<std::uint64_t>(INT64_MAX)
+                         ? std::nullopt
+                         : std::optional<std::int64_t>(static_cast<std::int64_t>(u)));
+    }
+    bool on_double(double d, std::string_view, error_code&) { return value(int_from_double(d)); }
+    bool on_bool(bool, error_code&) { return value(std::nullopt); }
+    bool on_null(error_code&) { return value(std::nullopt); }
+    bool on_comment_part(std::string_view, error_code&) { return true; }
+    bool on_comment(std::string_view, error_code&) { return true; }
+};
+
+}  // namespace
+
+std::optional<std::int64_t> peek_command(std::string_view json) {
+    boost::json::basic_parser<CommandPeeker> parser(boost::json::parse_options{});
+    boost::system::error_code ec;
+    parser.write_some(false, json.data(), json.size(), ec);
+    return parser.handler().cmd;
 }
 
 bool all_numbers_finite(const boost::json::value& v) noexcept {

@@ -27,6 +27,17 @@ std::optional<std::string_view> get_string(const boost::json::object& o, std::st
 // The member as an integer: an integral JSON number, or a string holding one ("2").
 std::optional<std::int64_t> get_int(const boost::json::object& o, std::string_view key);
 
+// The integer a double or a string holds exactly ("2", 2.0), as get_int reads them; the
+// streaming readers (prepare_chat, peek_command) use the same rules.
+std::optional<std::int64_t> int_from_double(double d) noexcept;
+std::optional<std::int64_t> int_from_string(std::string_view s) noexcept;
+
+// The top-level "cmd" of a WebSocket message, read as get_int would, without building a
+// document: parsing stops once "cmd" is read, so the rest is validated by the command's handler
+// (which parses the body anyway). nullopt when the text before it is not a JSON object or
+// there is no usable "cmd".
+std::optional<std::int64_t> peek_command(std::string_view json);
+
 // False if any number in `v` is infinite or NaN. Boost.JSON parses an overflowing number such as
 // 1e999 as an infinite double and would serialize it back as `Infinity`, which is not JSON; such
 // a body must never be re-serialised to anyone. Recursion is bounded by the parser's depth limit.
