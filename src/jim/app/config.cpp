@@ -208,8 +208,8 @@ std::vector<KeyDesc> make_key_table() {
     t.push_back(string_key(
         "auth.mode",
         "How logins are checked: \"open\" accepts anyone (development only), \"static\" uses "
-        "users_file.",
-        [](auto& c) -> auto& { return c.auth.mode; }, false, {"open", "static"}));
+        "users_file, \"jwt\" verifies a signed token (auth.jwt.*).",
+        [](auto& c) -> auto& { return c.auth.mode; }, false, {"open", "static", "jwt"}));
     t.push_back(string_key(
         "auth.users_file", "File listing the users for auth.mode = \"static\"; required there.",
         [](auto& c) -> auto& { return c.auth.users_file; }, true));
@@ -217,6 +217,15 @@ std::vector<KeyDesc> make_key_table() {
         "auth.default_groups",
         "Groups every user joins at login; J-IM's demo page expects [\"100\"].",
         [](auto& c) -> auto& { return c.auth.default_groups; }));
+    t.push_back(string_key(
+        "auth.jwt.secret",
+        "HS256 shared secret for auth.mode = \"jwt\"; empty refuses HS256 tokens.",
+        [](auto& c) -> auto& { return c.auth.jwt.secret; }, true));
+    t.push_back(string_key(
+        "auth.jwt.public_key",
+        "PEM file with the RSA public key for RS256 tokens (auth.mode = \"jwt\"); empty refuses "
+        "RS256.",
+        [](auto& c) -> auto& { return c.auth.jwt.public_key; }, true));
     t.push_back(string_key(
         "store.engine",
         "Where messages, inboxes and memberships live: rocksdb (under server.data_dir), memory "
@@ -273,7 +282,22 @@ void apply_value(const std::string& key, const toml::node& node, Config& cfg,
     }
 }
 
-// The file is exactly two levels deep: [section] tables holding keys.
+// A table below a section (`[auth.jwt]`, or dotted keys `jwt.secret = ...` in `[auth]`) is
+// flattened into its keys' full names.
+void apply_keys(const std::string& prefix, const toml::table& table, Config& cfg,
+                std::vector<std::string>& problems) {
+    for (auto&& [key, value] : table) {
+        const std::string name = prefix + "." + std::string(key.str());
+        if (const auto* sub = value.as_table();
+            sub != nullptr && find_key(name) == nullptr && is_section(name)) {
+            apply_keys(name, *sub, cfg, problems);
+        } else {
+            apply_value(name, value, cfg, problems);
+        }
+    }
+}
+
+// The file holds [section] tables of keys (and sub-tables such as [auth.jwt]).
 void apply_table(const toml::table& root, Config& cfg, std::vector<std::string>& problems) {
     for (auto&& [name, node] : root) {
         const std::string section(name.str());
@@ -283,9 +307,7 @@ void apply_table(const toml::table& root, Config& cfg, std::vector<std::string>&
                                (is_section(section) ? ": must be a table" : ": unknown key"));
             continue;
         }
-        for (auto&& [key, value] : *table) {
-            apply_value(section + "." + std::string(key.str()), value, cfg, problems);
-        }
+        apply_keys(section, *table, cfg, problems);
     }
 }
 
@@ -359,6 +381,13 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
     if (cfg.auth.mode == "static" && cfg.auth.users_file.empty() &&
         !has_problem_for(problems, from, "auth.users_file")) {
         problems.push_back("auth.users_file: required when auth.mode is \"static\"");
+    }
+    if (cfg.auth.mode == "jwt" && cfg.auth.jwt.secret.empty() && cfg.auth.jwt.public_key.empty() &&
+        !has_problem_for(problems, from, "auth.jwt.secret") &&
+        !has_problem_for(problems, from, "auth.jwt.public_key")) {
+        problems.push_back(
+            "auth.jwt.secret: auth.jwt.secret or auth.jwt.public_key is required when auth.mode "
+            "is \"jwt\"");
     }
     if (cfg.tls.cert.empty() != cfg.tls.key.empty() &&
         !has_problem_for(problems, from, "tls.key") &&

@@ -40,9 +40,13 @@ struct Config {
         std::string key;  // bearer token for /api/*; empty: loopback clients only
     } api;
     struct Auth {
-        std::string mode = "open";  // "open" | "static"
+        std::string mode = "open";  // "open" | "static" | "jwt"
         std::string users_file;     // required when mode == "static"
         std::vector<std::string> default_groups;
+        struct Jwt {
+            std::string secret;      // HS256 key
+            std::string public_key;  // RS256 public key, PEM file path
+        } jwt;
     } auth;
     struct Store {
         std::string engine = "rocksdb";  // "rocksdb" | "memory" | "none"

@@ -14,6 +14,7 @@
 
 #include "jim/app/config.hpp"
 #include "jim/auth/authenticator.hpp"
+#include "jim/auth/jwt.hpp"
 #include "jim/base/version.hpp"
 #include "jim/net/server.hpp"
 #include "jim/net/tls.hpp"
@@ -43,11 +44,15 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     return o;
 }
 
-std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Config& c) {
+std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Config& c,
+                                                             const jim::Clock& clock) {
     if (c.auth.mode == "static") return jim::auth::make_static_authenticator(c.auth.users_file);
+    if (c.auth.mode == "jwt") {
+        return jim::auth::make_jwt_authenticator({c.auth.jwt.secret, c.auth.jwt.public_key}, clock);
+    }
     spdlog::warn(
         "auth.mode = \"open\": any user id with any password may log in; "
-        "use auth.mode = \"static\" (or later jwt/webhook) outside development");
+        "use auth.mode = \"static\" or \"jwt\" outside development");
     return jim::auth::make_open_authenticator();
 }
 
@@ -136,8 +141,8 @@ int main(int argc, char** argv) {
 
     try {
         std::filesystem::create_directories(config.server.data_dir);
-        const auto auth = make_authenticator(config);
         const jim::SystemClock clock;
+        const auto auth = make_authenticator(config, clock);
         std::unique_ptr<jim::store::MessageStore> store;
         if (config.store.engine != "none") {
             jim::store::StoreOptions so;

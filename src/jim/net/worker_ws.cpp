@@ -113,15 +113,18 @@ void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
     c.protocol = codec::Protocol::websocket;
     send_raw(c, SharedBytes::copy_of(response));
 
-    // J-IM demo clients log in through the URL: ?username=&password=&token= (spec §3.1).
+    // J-IM demo clients log in through the URL: ?username=&password=&token= (spec §3.1); with
+    // auth.mode = "jwt" the token alone is enough (its "sub" is the user).
     const auto target = req.target();
-    if (const auto user = api::query_param(target, "username")) {
+    const auto user = api::query_param(target, "username");
+    const auto token = api::query_param(target, "token");
+    if (user || token) {
         boost::json::object login;
         login["cmd"] = 5;
-        login["userId"] = *user;
+        if (user) login["userId"] = *user;
         if (const auto password = api::query_param(target, "password"))
             login["password"] = *password;
-        if (const auto token = api::query_param(target, "token")) login["token"] = *token;
+        if (token) login["token"] = *token;
         dispatch(c, proto::code(proto::Command::login_req), boost::json::serialize(login));
     }
 }

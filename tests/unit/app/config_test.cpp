@@ -39,6 +39,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.auth.mode, b.auth.mode);
     EXPECT_EQ(a.auth.users_file, b.auth.users_file);
     EXPECT_EQ(a.auth.default_groups, b.auth.default_groups);
+    EXPECT_EQ(a.auth.jwt.secret, b.auth.jwt.secret);
+    EXPECT_EQ(a.auth.jwt.public_key, b.auth.jwt.public_key);
     EXPECT_EQ(a.log.level, b.log.level);
 }
 
@@ -235,6 +237,7 @@ TEST_F(ConfigTest, RangeAndTypeViolations) {
         {"limits.max_http_head_bytes", "1023"},
         {"limits.max_http_head_bytes", "1048577"},
         {"limits.login_timeout_ms", "true"},
+        {"auth.mode", "webhooks"},
         {"auth.mode", "ldap"},
         {"auth.default_groups", "[\"\"]"},
         {"auth.default_groups", "[1]"},
@@ -248,6 +251,47 @@ TEST_F(ConfigTest, RangeAndTypeViolations) {
         ASSERT_EQ(problems.size(), 1u) << key << "=" << value << joined(problems);
         EXPECT_TRUE(starts_with_key(problems[0], key)) << problems[0];
     }
+}
+
+// auth.jwt.* is a table below [auth]: as [auth.jwt], as dotted keys, and as overrides.
+TEST_F(ConfigTest, JwtKeysAsSubTableDottedKeysAndOverrides) {
+    const std::string table = write("table.toml", R"(
+[auth]
+mode = "jwt"
+[auth.jwt]
+secret = "s3cret"
+public_key = "/etc/jim/jwt.pem"
+)");
+    const std::string dotted = write("dotted.toml", R"(
+[auth]
+mode = "jwt"
+jwt.secret = "s3cret"
+jwt.public_key = "/etc/jim/jwt.pem"
+)");
+    for (const auto& path : {table, dotted}) {
+        Config cfg;
+        std::vector<std::string> problems;
+        ASSERT_TRUE(load_config(path, {}, cfg, problems)) << path << joined(problems);
+        EXPECT_EQ(cfg.auth.mode, "jwt");
+        EXPECT_EQ(cfg.auth.jwt.secret, "s3cret");
+        EXPECT_EQ(cfg.auth.jwt.public_key, "/etc/jim/jwt.pem");
+    }
+    Config cfg;
+    std::vector<std::string> problems;
+    ASSERT_TRUE(load_config("", {"auth.mode=jwt", "auth.jwt.secret=abc"}, cfg, problems))
+        << joined(problems);
+    EXPECT_EQ(cfg.auth.jwt.secret, "abc");
+
+    problems.clear();
+    EXPECT_FALSE(load_config("", {"auth.mode=jwt"}, cfg, problems));
+    ASSERT_EQ(problems.size(), 1u) << joined(problems);
+    EXPECT_TRUE(starts_with_key(problems[0], "auth.jwt.secret")) << problems[0];
+
+    problems.clear();
+    const std::string unknown = write("unknown.toml", "[auth.jwt]\nsecrets = \"x\"\n");
+    EXPECT_FALSE(load_config(unknown, {}, cfg, problems));
+    ASSERT_EQ(problems.size(), 1u) << joined(problems);
+    EXPECT_EQ(problems[0], "auth.jwt.secrets: unknown key");
 }
 
 TEST_F(ConfigTest, RangeBoundariesAccepted) {
@@ -323,7 +367,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 23u);
+    ASSERT_EQ(keys.size(), 25u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;
