@@ -191,6 +191,44 @@ std::vector<KeyDesc> make_key_table() {
         "Largest WebSocket message in bytes, fragments included, 1..1073741824; more closes "
         "with 1009.",
         [](auto& c) -> auto& { return c.limits.max_ws_message_bytes; }, 1, std::int64_t{1} << 30));
+    t.push_back(integer_key(
+        "limits.max_http_body_bytes",
+        "Largest HTTP API request body in bytes, 1024..1073741824; more is answered 413.",
+        [](auto& c) -> auto& { return c.limits.max_http_body_bytes; }, 1024,
+        std::int64_t{1} << 30));
+    t.push_back(integer_key(
+        "limits.max_connections",
+        "Most open connections, all protocols together; more are refused at accept. 0: no limit.",
+        [](auto& c) -> auto& { return c.limits.max_connections; }, 0, 100000000));
+    t.push_back(integer_key(
+        "limits.max_connections_per_ip",
+        "Most open connections from one IP address; more are refused at accept. 0: no limit.",
+        [](auto& c) -> auto& { return c.limits.max_connections_per_ip; }, 0, 100000000));
+    t.push_back(integer_key(
+        "limits.max_new_connections_per_ip_per_s",
+        "New connections one IP address may open per second (bursts of as many); more are "
+        "refused at accept. 0: no limit.",
+        [](auto& c) -> auto& { return c.limits.max_new_connections_per_ip_per_s; }, 0, 1000000));
+    t.push_back(integer_key(
+        "limits.max_messages_per_s",
+        "Messages a connection may send per second, 0..1000 (bursts of as many); beyond it a "
+        "message gets a rate_limited status, at twice the burst the connection closes. 0: no "
+        "limit.",
+        [](auto& c) -> auto& { return c.limits.max_messages_per_s; }, 0, 1000));
+    t.push_back(integer_key(
+        "limits.outbox_high_water_bytes",
+        "Bytes queued for a peer above which its input is not read until the queue drains.",
+        [](auto& c) -> auto& { return c.limits.outbox_high_water_bytes; }, 1024,
+        std::int64_t{1} << 30));
+    t.push_back(integer_key(
+        "limits.outbox_low_water_bytes",
+        "Bytes queued for a paused peer at or below which its input is read again.",
+        [](auto& c) -> auto& { return c.limits.outbox_low_water_bytes; }, 0,
+        std::int64_t{1} << 30));
+    t.push_back(integer_key(
+        "limits.max_outbox_bytes",
+        "Bytes queued for a peer above which it is closed as a slow consumer.",
+        [](auto& c) -> auto& { return c.limits.max_outbox_bytes; }, 1024, std::int64_t{1} << 31));
     t.push_back(string_key(
         "tls.cert",
         "PEM certificate chain; with tls.key set, TLS (TLS-TCP, wss, https) shares the port.",
@@ -388,6 +426,16 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
         problems.push_back(
             "auth.jwt.secret: auth.jwt.secret or auth.jwt.public_key is required when auth.mode "
             "is \"jwt\"");
+    }
+    const auto& l = cfg.limits;
+    if ((l.outbox_low_water_bytes > l.outbox_high_water_bytes ||
+         l.outbox_high_water_bytes > l.max_outbox_bytes) &&
+        !has_problem_for(problems, from, "limits.outbox_low_water_bytes") &&
+        !has_problem_for(problems, from, "limits.outbox_high_water_bytes") &&
+        !has_problem_for(problems, from, "limits.max_outbox_bytes")) {
+        problems.push_back(
+            "limits.outbox_high_water_bytes: must lie between limits.outbox_low_water_bytes and "
+            "limits.max_outbox_bytes");
     }
     if (cfg.tls.cert.empty() != cfg.tls.key.empty() &&
         !has_problem_for(problems, from, "tls.key") &&

@@ -28,6 +28,14 @@ struct Config {
         std::uint32_t max_http_head_bytes = 16384;
         std::int64_t login_timeout_ms = 10000;         // 0 disables
         std::uint32_t max_ws_message_bytes = 2097152;  // fragments included
+        std::uint32_t max_http_body_bytes = 1048576;
+        std::uint32_t max_connections = 0;  // 0: no limit (this and the next three)
+        std::uint32_t max_connections_per_ip = 0;
+        std::uint32_t max_new_connections_per_ip_per_s = 0;
+        std::uint32_t max_messages_per_s = 0;  // per connection
+        std::uint32_t outbox_high_water_bytes = 1048576;
+        std::uint32_t outbox_low_water_bytes = 262144;
+        std::uint32_t max_outbox_bytes = 16777216;
     } limits;
     struct Tls {
         std::string cert;  // PEM certificate chain; TLS is on when cert and key are set

@@ -35,6 +35,13 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.tcp.max_body = c.limits.max_body_bytes;
     o.max_http_head = c.limits.max_http_head_bytes;
     o.max_ws_message = c.limits.max_ws_message_bytes;
+    o.max_http_body = c.limits.max_http_body_bytes;
+    o.max_connections = c.limits.max_connections;
+    o.per_ip = {c.limits.max_connections_per_ip, c.limits.max_new_connections_per_ip_per_s};
+    o.max_messages_per_s = c.limits.max_messages_per_s;
+    o.outbox_high_water = c.limits.outbox_high_water_bytes;
+    o.outbox_low_water = c.limits.outbox_low_water_bytes;
+    o.max_outbox_bytes = c.limits.max_outbox_bytes;
     o.tls_cert = c.tls.cert;
     o.tls_key = c.tls.key;
     o.api_key = c.api.key;

@@ -39,14 +39,17 @@ enum class Errc : std::uint8_t {
     bad_handshake,    // a WebSocket upgrade request that RFC 6455 does not allow
     store_full,       // the store's disk is full: nothing was stored
     store_error,      // any other store failure: nothing was stored
+    rate_limited,     // above limits.max_messages_per_s: refused; far above it: closed
     // Close reasons that are not protocol errors (counted by reason, never answered).
-    peer_closed,      // the peer closed or reset the connection
-    io_error,         // a socket error other than a reset
-    login_timeout,    // no successful login within limits.login_timeout_ms
-    idle_timeout,     // nothing received within server.heartbeat_timeout_ms
-    slow_consumer,    // the outbox grew past its hard cap
-    kicked,           // closed by the user's own close command on another session, or the API
-    server_shutdown,  // the server is stopping
+    peer_closed,           // the peer closed or reset the connection
+    io_error,              // a socket error other than a reset
+    login_timeout,         // no successful login within limits.login_timeout_ms
+    idle_timeout,          // nothing received within server.heartbeat_timeout_ms
+    slow_consumer,         // the outbox grew past its hard cap
+    too_many_connections,  // limits.max_connections or max_connections_per_ip reached
+    connection_rate,       // limits.max_new_connections_per_ip_per_s exceeded
+    kicked,                // closed by the user's own close command on another session, or the API
+    server_shutdown,       // the server is stopping
 };
 
 inline constexpr std::size_t kErrcCount = static_cast<std::size_t>(Errc::server_shutdown) + 1;

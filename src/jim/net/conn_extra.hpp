@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "jim/codec/ws_frame.hpp"
 #include "jim/net/tls.hpp"
 
 namespace jim::net {
@@ -18,8 +19,13 @@ struct ConnExtra {
     std::optional<TlsSession> tls;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> http;
     std::string ws_message;  // fragments of the WebSocket message in progress
+    // text/binary while a fragmented message is in progress, else continuation
+    codec::ws::Opcode ws_fragment = codec::ws::Opcode::continuation;
 
-    bool empty() const noexcept { return !tls && !http && ws_message.empty(); }
+    bool empty() const noexcept {
+        return !tls && !http && ws_message.empty() &&
+               ws_fragment == codec::ws::Opcode::continuation;
+    }
 };
 
 }  // namespace jim::net

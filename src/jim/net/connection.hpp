@@ -16,7 +16,6 @@
 #include "jim/base/error.hpp"
 #include "jim/base/shared_bytes.hpp"
 #include "jim/codec/detect.hpp"
-#include "jim/codec/ws_frame.hpp"
 
 namespace jim::net {
 
@@ -50,22 +49,26 @@ struct Connection {
     std::vector<OutEntry> outbox;      // written with one sendmsg per loop pass
     std::unique_ptr<ConnExtra> extra;  // null for a plain TCP or idle WebSocket session
     std::uint32_t out_offset = 0;      // bytes of outbox.front() (header + body) already written
-    std::uint32_t out_bytes = 0;       // bytes queued, for the slow-consumer cap
+    std::uint32_t out_bytes = 0;       // bytes queued, for the watermarks and the hard cap
     std::uint32_t slot = 0;
     std::uint32_t generation = 0;
     std::uint32_t born_tick = 0;         // wheel tick of accept
     std::uint32_t last_active_tick = 0;  // wheel tick of the last byte received
     std::uint32_t wheel_tick = 0;        // tick of this connection's live wheel entry (0: none)
+    std::uint32_t ip_entry = 0;          // its IpLimiter entry (0: per-IP limits off)
+    std::uint32_t rate_tat = 0;          // message rate: GCRA arrival time, 1/16 ms units
     codec::Protocol protocol = codec::Protocol::unknown;
     State state = State::open;
     Errc close_reason = Errc::ok;
-    bool write_armed = false;  // waiting for the socket to become writable
-    bool dirty = false;        // in the worker's flush list for this pass
-    bool tls = false;          // bytes on the socket are TLS records (extra->tls is set)
-    bool ws_pinged = false;    // a keep-alive ping is out and nothing arrived since
-    bool ws_close_sent = false;
-    bool http_busy = false;  // an HTTP request is being answered; later ones wait
-    codec::ws::Opcode ws_fragment = codec::ws::Opcode::continuation;  // text/binary in progress
+    // One bit each, so the struct stays at its size budget.
+    bool write_armed : 1 = false;  // waiting for the socket to become writable
+    bool read_armed : 1 = false;   // a readable wait or a posted read is pending
+    bool read_paused : 1 = false;  // outbox above the high watermark: not reading
+    bool dirty : 1 = false;        // in the worker's flush list for this pass
+    bool tls : 1 = false;          // bytes on the socket are TLS records (extra->tls is set)
+    bool ws_pinged : 1 = false;    // a keep-alive ping is out and nothing arrived since
+    bool ws_close_sent : 1 = false;
+    bool http_busy : 1 = false;  // an HTTP request is being answered; later ones wait
 
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "jim/codec/tcp_frame.hpp"
+#include "jim/net/ip_limiter.hpp"
 
 namespace jim::net {
 
@@ -25,8 +26,16 @@ struct ServerOptions {
     std::string static_root;                  // web page root; empty: no static files
     std::vector<std::string> default_groups;  // every user joins these at login
     bool push_offline_on_login = true;        // store.push_offline_on_login
-    std::size_t max_outbox_bytes = 16u * 1024 * 1024;  // hard cap before a slow consumer is closed
-    std::int64_t tick_ms = 100;                        // timer wheel resolution
+    std::size_t max_http_body = 1024 * 1024;  // HTTP API request bodies; 413 beyond it
+    // Slow consumers: above high water the peer's input is not read until its outbox drains
+    // below low water; above the hard cap it is closed (slow_consumer).
+    std::size_t outbox_high_water = 1024 * 1024;
+    std::size_t outbox_low_water = 256 * 1024;
+    std::size_t max_outbox_bytes = 16u * 1024 * 1024;
+    std::uint32_t max_connections = 0;     // all workers together; 0: no limit
+    IpLimits per_ip;                       // connections and new connections per address
+    std::uint32_t max_messages_per_s = 0;  // per connection (token bucket); 0: no limit
+    std::int64_t tick_ms = 100;            // timer wheel resolution
 };
 
 }  // namespace jim::net

@@ -34,7 +34,8 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
       tls_(options_.tls_cert.empty()
                ? nullptr
                : std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key)),
-      api_(api::ApiOptions{options_.api_key, options_.static_root}, *this) {
+      api_(api::ApiOptions{options_.api_key, options_.static_root}, *this),
+      ip_limiter_(options_.per_ip) {
     options_.tcp.max_command = proto::kMaxCommand;
     std::random_device rd;
     for (std::size_t i = 0; i < worker_count_; ++i) {
@@ -79,10 +80,43 @@ void Server::accept_next() {
                 });
                 return;
             }
-            asio::post(target.io(),
-                       [&target, s = std::move(socket)]() mutable { target.adopt(std::move(s)); });
+            std::uint32_t ip_entry = 0;
+            if (const Errc refused = admit(socket, ip_entry); refused != Errc::ok) {
+                workers_[0]->count_refused(refused);  // this handler runs on worker 0
+                accept_next();
+                return;  // the socket closes as it goes out of scope
+            }
+            asio::post(target.io(), [&target, ip_entry, s = std::move(socket)]() mutable {
+                target.adopt(std::move(s), ip_entry);
+            });
             accept_next();
         });
+}
+
+// Connection limits, checked before a connection costs anything: global, then per address.
+Errc Server::admit(const Connection::Socket& socket, std::uint32_t& ip_entry) {
+    if (options_.max_connections != 0 &&
+        connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
+        return Errc::too_many_connections;
+    }
+    if (ip_limiter_.enabled()) {
+        boost::system::error_code ec;
+        const auto remote = socket.remote_endpoint(ec);
+        if (ec) return Errc::io_error;  // already reset by the peer
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now().time_since_epoch())
+                             .count();
+        const auto admission = ip_limiter_.admit(remote.address(), now);
+        if (admission.error != Errc::ok) return admission.error;
+        ip_entry = admission.entry;
+    }
+    connections_.fetch_add(1, std::memory_order_relaxed);
+    return Errc::ok;
+}
+
+void Server::release_connection(std::uint32_t ip_entry) {
+    connections_.fetch_sub(1, std::memory_order_relaxed);
+    ip_limiter_.release(ip_entry);
 }
 
 void Server::stop() {
@@ -107,6 +141,8 @@ ServerStats Server::stats() const {
         s.frames_out += ws.frames_out.load(std::memory_order_relaxed);
         s.writes += ws.writes.load(std::memory_order_relaxed);
         s.syn_seq_dropped += ws.syn_seq_dropped.load(std::memory_order_relaxed);
+        s.rate_limited += ws.rate_limited.load(std::memory_order_relaxed);
+        s.read_pauses += ws.read_pauses.load(std::memory_order_relaxed);
         for (std::size_t i = 0; i < kErrcCount; ++i) {
             s.closed[i] += ws.closed[i].load(std::memory_order_relaxed);
         }

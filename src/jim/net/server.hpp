@@ -16,6 +16,8 @@
 #include "jim/api/http_api.hpp"
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
+#include "jim/net/connection.hpp"
+#include "jim/net/ip_limiter.hpp"
 #include "jim/net/options.hpp"
 #include "jim/net/stats.hpp"
 #include "jim/net/tls.hpp"
@@ -54,6 +56,8 @@ class Server final : public service::Delivery, public api::Backend {
     api::HttpApi& api() noexcept { return api_; }
     TlsContext* tls_context() noexcept { return tls_.get(); }
     std::size_t worker_count() const noexcept { return worker_count_; }
+    // Any worker: a connection admitted by the acceptor has ended.
+    void release_connection(std::uint32_t ip_entry);
     Worker& worker(std::size_t i) noexcept { return *workers_[i]; }
 
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
@@ -75,6 +79,8 @@ class Server final : public service::Delivery, public api::Backend {
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
                                                         boost::asio::io_context::executor_type>;
     void accept_next();
+    // On the acceptor (worker 0): checks the connection limits; ok means admitted (and counted).
+    Errc admit(const Connection::Socket& socket, std::uint32_t& ip_entry);
     void route(router::SessionRef to, Envelope e);
 
     ServerOptions options_;
@@ -85,7 +91,9 @@ class Server final : public service::Delivery, public api::Backend {
     std::unique_ptr<TlsContext> tls_;
     api::HttpApi api_;
     std::vector<std::unique_ptr<Worker>> workers_;
-    std::unique_ptr<Acceptor> acceptor_;  // lives on worker 0
+    IpLimiter ip_limiter_;
+    std::atomic<std::uint32_t> connections_{0};  // admitted and not yet destroyed, all workers
+    std::unique_ptr<Acceptor> acceptor_;         // lives on worker 0
     std::unique_ptr<boost::asio::steady_timer> accept_retry_;
     std::size_t next_worker_ = 0;
     std::uint16_t port_ = 0;

@@ -17,7 +17,11 @@ struct WorkerStats {
     std::atomic<std::uint64_t> frames_out{0};
     std::atomic<std::uint64_t> writes{0};           // sendmsg calls
     std::atomic<std::uint64_t> syn_seq_dropped{0};  // frames with synSeq > 0 (spec §2.3)
-    std::array<std::atomic<std::uint64_t>, kErrcCount> closed{};  // by close reason
+    std::atomic<std::uint64_t> rate_limited{0};     // messages refused by the message rate
+    std::atomic<std::uint64_t> read_pauses{0};      // outbox passed high water: reading paused
+    // By close reason; refused connections (too_many_connections, connection_rate) included, so
+    // accepted == open + the sum of closed.
+    std::array<std::atomic<std::uint64_t>, kErrcCount> closed{};
 
     void add(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
         c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -32,6 +36,8 @@ struct ServerStats {
     std::uint64_t frames_out = 0;
     std::uint64_t writes = 0;
     std::uint64_t syn_seq_dropped = 0;
+    std::uint64_t rate_limited = 0;
+    std::uint64_t read_pauses = 0;
     std::array<std::uint64_t, kErrcCount> closed{};
 
     std::uint64_t closed_by(Errc e) const noexcept { return closed[static_cast<std::size_t>(e)]; }

@@ -87,8 +87,12 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
     const auto& o = server.options();
     login_ticks_ = ms_to_ticks(o.login_timeout_ms);
     pending_cap_ = std::max({o.tcp.max_body + codec::tcp::kHeaderSizeWithSynSeq,
-                             o.max_ws_message + codec::ws::kMaxHeaderSize, kMaxHttpBody}) +
+                             o.max_ws_message + codec::ws::kMaxHeaderSize, o.max_http_body}) +
                    o.max_http_head;
+    if (o.max_messages_per_s != 0) {
+        rate_interval_ = std::max<std::uint32_t>(16000 / o.max_messages_per_s, 1);
+        rate_tolerance_ = rate_interval_ * o.max_messages_per_s;  // one second's worth
+    }
     heartbeat_ticks_ = ms_to_ticks(o.heartbeat_timeout_ms);
     slots_.emplace_back();  // slot 0 is never used, so a zero SessionRef names nothing
 }
@@ -167,11 +171,14 @@ void Worker::release_extra_if_empty(Connection& c) noexcept {
     if (c.extra && c.extra->empty()) c.extra.reset();
 }
 
-void Worker::adopt(Connection::Socket socket) {
+void Worker::adopt(Connection::Socket socket, std::uint32_t ip_entry) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
     if (!ec) socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    if (ec || shutting_down_) return;  // the socket closes as it goes out of scope
+    if (ec || shutting_down_) {
+        server_.release_connection(ip_entry);
+        return;  // the socket closes as it goes out of scope
+    }
 
     std::uint32_t slot = 0;
     if (!free_slots_.empty()) {
@@ -187,6 +194,8 @@ void Worker::adopt(Connection::Socket socket) {
     c.slot = slot;
     c.generation = s.generation;
     c.born_tick = c.last_active_tick = wheel_.now();
+    c.ip_entry = ip_entry;
+    if (rate_interval_ != 0) c.rate_tat = rate_now();
     stats_.add(stats_.accepted);
     stats_.add(stats_.open);
     schedule_deadline(c);
@@ -214,6 +223,7 @@ void Worker::unbind_user(Connection& c) {
 // Input
 
 void Worker::arm_read(Connection& c) {
+    c.read_armed = true;
     c.socket.async_wait(asio::socket_base::wait_read,
                         [this, slot = c.slot, gen = c.generation](boost::system::error_code ec) {
                             if (!ec) on_readable(slot, gen);
@@ -227,10 +237,12 @@ ssize_t Worker::read_some(Connection& c, char* buf, std::size_t size) {
 
 // Reads until the socket would block (the reactor is edge-triggered), at most
 // kMaxReadsPerWakeup times, then lets other connections run.
+// A paused connection (outbox above high water) is left unarmed until it drains.
 void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
+    if (Connection* c = find(slot, generation)) c->read_armed = false;
     for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
         Connection* c = find(slot, generation);
-        if (c == nullptr || c->state != Connection::State::open) return;
+        if (c == nullptr || c->state != Connection::State::open || c->read_paused) return;
         if (!maybe_start_tls(*c)) return;
         const ssize_t n = read_some(*c, read_buffer_.data(), read_buffer_.size());
         if (n > 0) {
@@ -252,6 +264,7 @@ void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
         return;
     }
     // Still readable: continue after the handlers already queued, without waiting for an edge.
+    if (Connection* c = find(slot, generation)) c->read_armed = true;
     asio::post(io_, [this, slot, generation] { on_readable(slot, generation); });
 }
 
@@ -308,6 +321,7 @@ void Worker::queue(Connection& c, OutEntry entry) {
     c.out_bytes += size;
     c.outbox.push_back(std::move(entry));
     stats_.add(stats_.frames_out);
+    check_high_water(c);
     mark_dirty(c);
 }
 
@@ -455,6 +469,7 @@ void Worker::flush_connection(Connection& c) {
             consume_output(c, static_cast<std::size_t>(n));
         }
     }
+    if (c.read_paused) check_low_water(c);
     if (c.state == Connection::State::closed || !c.outbox.empty()) return;
     c.out_offset = 0;
     c.out_bytes = 0;
@@ -502,12 +517,25 @@ void Worker::destroy(Connection& c, Errc reason) {
         server_.registry().remove(c.user, ref_of(c));  // nobody is left to notify
     }
     if (c.tls) SSL_shutdown(c.extra->tls->ssl.get());  // best effort close_notify
+    if (reason != Errc::peer_closed && reason != Errc::io_error) discard_input(c);
     boost::system::error_code ec;
     c.socket.close(ec);  // a pending wait completes with operation_aborted and finds no slot
     stats_.add(stats_.closed[static_cast<std::size_t>(reason)]);
     stats_.open.store(stats_.open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    server_.release_connection(c.ip_entry);
     closed_slots_.push_back(c.slot);
     schedule_flush();
+}
+
+// Closing a socket with unread input makes the kernel send a reset, and a reset makes the
+// peer's kernel drop what it had not read yet: the status or close frame that says why. So the
+// input that already arrived is read and dropped first (bounded; input arriving later still
+// resets, but a peer that stops sending when told gets the whole answer).
+void Worker::discard_input(Connection& c) noexcept {
+    char scratch[4096];
+    for (int i = 0; i < 16; ++i) {
+        if (::recv(c.socket.native_handle(), scratch, sizeof(scratch), MSG_DONTWAIT) <= 0) return;
+    }
 }
 
 void Worker::free_closed() {

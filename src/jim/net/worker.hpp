@@ -9,8 +9,8 @@
 // batch per worker.
 //
 // The member functions are spread over worker.cpp (loop, I/O, closing, deadlines),
-// worker_tcp.cpp (detection and J-IM TCP), worker_ws.cpp (WebSocket), worker_http.cpp (HTTP)
-// and worker_tls.cpp (TLS).
+// worker_tcp.cpp (detection and J-IM TCP), worker_ws.cpp (WebSocket), worker_http.cpp (HTTP),
+// worker_tls.cpp (TLS) and worker_limits.cpp (message rate, outbox watermarks).
 // Thread: everything runs on the owning worker thread, except post_batch(), post_shutdown() and
 // the stats, which any thread may call.
 
@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "jim/codec/ws_frame.hpp"
 #include "jim/net/connection.hpp"
 #include "jim/net/post_queue.hpp"
 #include "jim/net/stats.hpp"
@@ -70,7 +71,9 @@ class Worker {
     void post_batch(std::vector<Envelope> batch);
 
     // Owning thread only.
-    void adopt(Connection::Socket socket);
+    void adopt(Connection::Socket socket, std::uint32_t ip_entry = 0);
+    // A connection the acceptor refused (limits): counted here, it never becomes a Connection.
+    void count_refused(Errc reason);
     void deliver(router::SessionRef to, std::uint8_t command, const SharedBytes& body);
     void close_session(router::SessionRef to, Errc reason);
     // Buffers an envelope for another worker until the end of this loop pass.
@@ -134,9 +137,16 @@ class Worker {
     std::size_t bind_user(Connection& c, std::string_view user);
     void unbind_user(Connection& c);
 
+    // Limits (worker_limits.cpp): message rate, outbox watermarks.
+    bool admit_message(Connection& c, std::uint8_t command);
+    std::uint32_t rate_now() const noexcept;
+    void check_high_water(Connection& c);
+    void check_low_water(Connection& c);
+
     // Closing and deadlines (worker.cpp)
     void close_after_flush(Connection& c, Errc reason);
     void destroy(Connection& c, Errc reason);
+    void discard_input(Connection& c) noexcept;
     void free_closed();
     void start_ticks();
     void on_tick();
@@ -169,7 +179,9 @@ class Worker {
     std::chrono::steady_clock::time_point epoch_;
     std::uint32_t login_ticks_ = 0;
     std::uint32_t heartbeat_ticks_ = 0;
-    std::size_t pending_cap_ = 0;  // most unfinished input a connection may hold
+    std::size_t pending_cap_ = 0;       // most unfinished input a connection may hold
+    std::uint32_t rate_interval_ = 0;   // message rate: one message's cost in rate units; 0: off
+    std::uint32_t rate_tolerance_ = 0;  // the burst: this far ahead of now a message is refused
 
     PostQueue completions_;  // store completions and other cross-thread work, one post per burst
     service::WorkerContext ctx_;

@@ -22,7 +22,7 @@ std::size_t Worker::parse_http(Connection& c, std::span<char> data) {
         if (!ex.http) {
             ex.http.emplace();
             ex.http->header_limit(static_cast<std::uint32_t>(server_.options().max_http_head));
-            ex.http->body_limit(detail::kMaxHttpBody);
+            ex.http->body_limit(server_.options().max_http_body);
             ex.http->eager(true);
         }
         boost::system::error_code ec;

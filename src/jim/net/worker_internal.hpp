@@ -13,6 +13,5 @@ inline constexpr std::size_t kMaxIov = 64;                // entries per sendmsg
 inline constexpr std::size_t kMaxHeader = 16;             // largest protocol header (WS: 10)
 inline constexpr std::uint32_t kDrainTicks = 50;          // a closing connection gets this long
 inline constexpr std::size_t kKeepOutboxCapacity = 16;
-inline constexpr std::size_t kMaxHttpBody = 1024 * 1024;  // API request bodies
 
 }  // namespace jim::net::detail

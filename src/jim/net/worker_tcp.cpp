@@ -65,6 +65,7 @@ std::size_t Worker::parse_tcp(Connection& c, std::span<char> data) {
         }
         off += r.consumed;
         stats_.add(stats_.frames_in);
+        if (!admit_message(c, r.frame.command)) continue;
         if (r.frame.has_syn_seq && r.frame.syn_seq > 0) {
             stats_.add(stats_.syn_seq_dropped);  // an "answer" to a request we never send
             continue;

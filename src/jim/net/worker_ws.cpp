@@ -150,14 +150,15 @@ std::size_t Worker::parse_ws(Connection& c, std::span<char> data) {
         stats_.add(stats_.frames_in);
         const std::string_view bytes(payload, size);
 
+        const auto fragment = c.extra ? c.extra->ws_fragment : ws::Opcode::continuation;
         if (ws::is_control(h.opcode)) {
             ws_control(c, h.opcode, bytes);
         } else if (h.opcode == ws::Opcode::continuation) {
-            if (c.ws_fragment == ws::Opcode::continuation) {
+            if (fragment == ws::Opcode::continuation) {
                 close_after_flush(c, Errc::ws_protocol);  // nothing to continue
                 break;
             }
-            auto& message = extra(c).ws_message;
+            auto& message = c.extra->ws_message;
             if (message.size() + size > limits.max_frame) {
                 close_after_flush(c, Errc::message_too_big);  // fragments count together
                 break;
@@ -166,19 +167,19 @@ std::size_t Worker::parse_ws(Connection& c, std::span<char> data) {
             if (h.fin) {
                 const std::string whole = std::move(message);
                 message.clear();
-                const auto op = c.ws_fragment;
-                c.ws_fragment = ws::Opcode::continuation;
+                c.extra->ws_fragment = ws::Opcode::continuation;
                 release_extra_if_empty(c);
-                ws_message(c, op, whole);
+                ws_message(c, fragment, whole);
             }
-        } else if (c.ws_fragment != ws::Opcode::continuation) {
+        } else if (fragment != ws::Opcode::continuation) {
             close_after_flush(c, Errc::ws_protocol);  // a new message inside a fragmented one
             break;
         } else if (h.fin) {
             ws_message(c, h.opcode, bytes);
         } else {
-            c.ws_fragment = h.opcode;
-            extra(c).ws_message.assign(bytes);
+            auto& ex = extra(c);
+            ex.ws_fragment = h.opcode;
+            ex.ws_message.assign(bytes);
         }
     }
     return c.state == Connection::State::open ? off : data.size();
@@ -221,7 +222,9 @@ void Worker::ws_message(Connection& c, ws::Opcode op, std::string_view payload) 
     }
     // Only "cmd" is read here; the handler parses the whole body itself.
     const std::optional<std::int64_t> cmd = proto::peek_command(payload);
-    if (!cmd || *cmd < 0 || *cmd > proto::kMaxCommand) {
+    const bool valid = cmd && *cmd >= 0 && *cmd <= proto::kMaxCommand;
+    if (!admit_message(c, valid ? static_cast<std::uint8_t>(*cmd) : 0)) return;
+    if (!valid) {
         send(c, proto::code(proto::Command::unknown),
              SharedBytes::copy_of(
                  proto::status_reply(proto::Command::unknown, proto::status::kUnknownCmd)));

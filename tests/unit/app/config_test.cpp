@@ -27,6 +27,14 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.max_http_head_bytes, b.limits.max_http_head_bytes);
     EXPECT_EQ(a.limits.login_timeout_ms, b.limits.login_timeout_ms);
     EXPECT_EQ(a.limits.max_ws_message_bytes, b.limits.max_ws_message_bytes);
+    EXPECT_EQ(a.limits.max_http_body_bytes, b.limits.max_http_body_bytes);
+    EXPECT_EQ(a.limits.max_connections, b.limits.max_connections);
+    EXPECT_EQ(a.limits.max_connections_per_ip, b.limits.max_connections_per_ip);
+    EXPECT_EQ(a.limits.max_new_connections_per_ip_per_s, b.limits.max_new_connections_per_ip_per_s);
+    EXPECT_EQ(a.limits.max_messages_per_s, b.limits.max_messages_per_s);
+    EXPECT_EQ(a.limits.outbox_high_water_bytes, b.limits.outbox_high_water_bytes);
+    EXPECT_EQ(a.limits.outbox_low_water_bytes, b.limits.outbox_low_water_bytes);
+    EXPECT_EQ(a.limits.max_outbox_bytes, b.limits.max_outbox_bytes);
     EXPECT_EQ(a.tls.cert, b.tls.cert);
     EXPECT_EQ(a.tls.key, b.tls.key);
     EXPECT_EQ(a.http.root, b.http.root);
@@ -237,6 +245,9 @@ TEST_F(ConfigTest, RangeAndTypeViolations) {
         {"limits.max_http_head_bytes", "1023"},
         {"limits.max_http_head_bytes", "1048577"},
         {"limits.login_timeout_ms", "true"},
+        {"limits.max_messages_per_s", "1001"},
+        {"limits.max_connections_per_ip", "-1"},
+        {"limits.outbox_high_water_bytes", "1023"},
         {"auth.mode", "webhooks"},
         {"auth.mode", "ldap"},
         {"auth.default_groups", "[\"\"]"},
@@ -292,6 +303,24 @@ jwt.public_key = "/etc/jim/jwt.pem"
     EXPECT_FALSE(load_config(unknown, {}, cfg, problems));
     ASSERT_EQ(problems.size(), 1u) << joined(problems);
     EXPECT_EQ(problems[0], "auth.jwt.secrets: unknown key");
+}
+
+TEST_F(ConfigTest, OutboxWatermarksMustBeOrdered) {
+    Config cfg;
+    std::vector<std::string> problems;
+    EXPECT_FALSE(load_config("", {"limits.outbox_low_water_bytes=2000000"}, cfg, problems));
+    ASSERT_EQ(problems.size(), 1u) << joined(problems);
+    EXPECT_TRUE(starts_with_key(problems[0], "limits.outbox_high_water_bytes")) << problems[0];
+    problems.clear();
+    EXPECT_FALSE(load_config("", {"limits.max_outbox_bytes=1024"}, cfg, problems));
+    EXPECT_EQ(problems.size(), 1u) << joined(problems);
+    problems.clear();
+    EXPECT_TRUE(load_config("",
+                            {"limits.outbox_low_water_bytes=4096",
+                             "limits.outbox_high_water_bytes=8192", "limits.max_outbox_bytes=8192"},
+                            cfg, problems))
+        << joined(problems);
+    EXPECT_EQ(cfg.limits.outbox_high_water_bytes, 8192u);
 }
 
 TEST_F(ConfigTest, RangeBoundariesAccepted) {
@@ -367,7 +396,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 25u);
+    ASSERT_EQ(keys.size(), 33u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;
