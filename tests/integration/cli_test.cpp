@@ -11,6 +11,8 @@
 #include <regex>
 
 #include "client/client.hpp"
+#include "client/test_jwt.hpp"
+#include "client/test_tls.hpp"
 #include "process.hpp"
 
 namespace jim::testing {
@@ -98,6 +100,48 @@ TEST(ServerCli, MissingUsersFileIsAStartupError) {
     ASSERT_TRUE(rc);
     EXPECT_NE(*rc, 0);
     EXPECT_NE(p.err().find("does-not-exist"), std::string::npos) << p.err();
+}
+
+// The jwt keys and the limits reach the server from the command line (main's wiring).
+TEST(ServerCli, JwtModeAndLimitsFromTheCommandLine) {
+    const std::string dir = temp_dir();
+    const client::testing::TempFile key(client::testing::shared_rsa_key().public_pem);
+    Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set",
+               "server.host=127.0.0.1", "--set", "auth.mode=jwt", "--set",
+               "auth.jwt.public_key=" + key.path(), "--set", "limits.max_connections_per_ip=1"});
+    ASSERT_TRUE(p.wait_for_output("listening on", 10s)) << p.err();
+    std::smatch m;
+    const std::string out = p.out();
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(:(\d+)\n)")));
+    const auto port = static_cast<std::uint16_t>(std::stoi(m[1]));
+    auto c = client::TcpClient::connect("127.0.0.1", port, 3s);
+    ASSERT_TRUE(c.has_value());
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + 60s)
+                         .count();
+    const std::string token = client::testing::sign_rs256(
+        R"({"alg":"RS256"})", R"({"sub":"dana","exp":)" + std::to_string(exp) + "}",
+        client::testing::shared_rsa_key().private_pem);
+    ASSERT_TRUE(c->send(5, R"({"cmd":5,"token":")" + token + "\"}"));
+    EXPECT_EQ(client::status_code(c->read_until(6, 3s).value_or(client::Frame{}).body), 10007);
+    auto second = client::TcpClient::connect("127.0.0.1", port, 3s);  // one per address
+    ASSERT_TRUE(second.has_value());
+    EXPECT_TRUE(second->wait_closed(3s));
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(10s), 0) << p.err();
+}
+
+TEST(ServerCli, JwtModeWithoutAUsableKeyIsAStartupError) {
+    const std::string dir = temp_dir();
+    Process p({kServer, "--port", "0", "--data-dir", dir, "--set", "server.host=127.0.0.1", "--set",
+               "auth.mode=jwt", "--set", "auth.jwt.public_key=" + dir + "/no-such-key.pem"});
+    const auto rc = p.wait(5s);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(*rc, 3);
+    EXPECT_NE(p.err().find("no-such-key.pem"), std::string::npos) << p.err();
+    Process none({kServer, "--port", "0", "--data-dir", dir, "--set", "auth.mode=jwt"});
+    EXPECT_EQ(none.wait(5s), 2);  // a configuration error: neither key is set
+    EXPECT_NE(none.err().find("auth.jwt.secret"), std::string::npos) << none.err();
 }
 
 }  // namespace
