@@ -132,6 +132,19 @@ std::string group_of_key(std::string_view user, std::string_view group) {
     return tagged2('u', user, group);
 }
 
+std::string friend_prefix(std::string_view user) {
+    return tagged('r', user);
+}
+std::string friend_key(std::string_view user, std::string_view friend_id) {
+    return tagged2('r', user, friend_id);
+}
+std::string follower_prefix(std::string_view user) {
+    return tagged('R', user);
+}
+std::string follower_key(std::string_view user, std::string_view follower) {
+    return tagged2('R', user, follower);
+}
+
 std::string seq_floor_key(std::string_view conversation) {
     std::string k = "fm";
     put_str(k, conversation);

@@ -11,6 +11,8 @@
 //   p <user>                              -> profile JSON
 //   g <group> <user>                      -> "" (members of a group)
 //   u <user> <group>                      -> "" (groups of a user)
+//   r <user> <friend>                     -> category (the user's contact list)
+//   R <friend> <user>                     -> "" (followers: whose lists hold the friend)
 //   f m <conv>                            -> <seq:8> (every seq <= this has expired)
 //   f i <user>                            -> <inbox_seq:8> (every inbox_seq <= this is gone)
 //
@@ -58,6 +60,10 @@ std::string member_prefix(std::string_view group);
 std::string member_key(std::string_view group, std::string_view user);
 std::string group_of_prefix(std::string_view user);
 std::string group_of_key(std::string_view user, std::string_view group);
+std::string friend_prefix(std::string_view user);
+std::string friend_key(std::string_view user, std::string_view friend_id);
+std::string follower_prefix(std::string_view user);
+std::string follower_key(std::string_view user, std::string_view follower);
 std::string seq_floor_key(std::string_view conversation);
 std::string inbox_floor_key(std::string_view user);
 

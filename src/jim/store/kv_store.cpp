@@ -105,6 +105,25 @@ void KvStore::groups_of(std::string user, Done<std::vector<std::string>> done) {
     enqueue(ListOp{group_of_prefix(user), std::move(done)});
 }
 
+void KvStore::add_friend(std::string user, std::string friend_id, std::string category,
+                         std::function<void(Errc)> done) {
+    enqueue(FriendOp{std::move(user), std::move(friend_id), std::move(category), true,
+                     std::move(done)});
+}
+
+void KvStore::remove_friend(std::string user, std::string friend_id,
+                            std::function<void(Errc)> done) {
+    enqueue(FriendOp{std::move(user), std::move(friend_id), {}, false, std::move(done)});
+}
+
+void KvStore::friends(std::string user, Done<std::vector<Friend>> done) {
+    enqueue(FriendsOp{std::move(user), std::move(done)});
+}
+
+void KvStore::followers(std::string user, Done<std::vector<std::string>> done) {
+    enqueue(ListOp{follower_prefix(user), std::move(done)});
+}
+
 void KvStore::drain() {
     std::promise<void> finished;
     std::future<void> f = finished.get_future();
@@ -124,7 +143,8 @@ StoreStats KvStore::stats() const {
 
 bool KvStore::is_write(const Op& op) {
     return std::holds_alternative<AppendOp>(op) || std::holds_alternative<AckOp>(op) ||
-           std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op);
+           std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op) ||
+           std::holds_alternative<FriendOp>(op);
 }
 
 std::size_t KvStore::write_bytes(const Op& op) {

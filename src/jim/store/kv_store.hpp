@@ -1,6 +1,6 @@
 #pragma once
 // KvStore: every MessageStore contract (seq, group commit, idempotency, inboxes, expiry,
-// memberships) implemented once over an ordered key-value engine (kv.hpp).
+// memberships, contact lists) implemented once over an ordered key-value engine (kv.hpp).
 //
 // One worker thread drains a queue of calls. It takes a run of the form
 //   reads* writes* reads*
@@ -61,6 +61,12 @@ class KvStore final : public MessageStore {
                        std::function<void(Errc)> done) override;
     void members(std::string group, Done<std::vector<std::string>> done) override;
     void groups_of(std::string user, Done<std::vector<std::string>> done) override;
+    void add_friend(std::string user, std::string friend_id, std::string category,
+                    std::function<void(Errc)> done) override;
+    void remove_friend(std::string user, std::string friend_id,
+                       std::function<void(Errc)> done) override;
+    void friends(std::string user, Done<std::vector<Friend>> done) override;
+    void followers(std::string user, Done<std::vector<std::string>> done) override;
     void drain() override;
     StoreStats stats() const override;
 
@@ -90,6 +96,18 @@ class KvStore final : public MessageStore {
         std::function<void(Errc)> done;
         Errc result = Errc::ok;
     };
+    struct FriendOp {
+        std::string user;
+        std::string friend_id;
+        std::string category;
+        bool add;
+        std::function<void(Errc)> done;
+        Errc result = Errc::ok;
+    };
+    struct FriendsOp {
+        std::string user;
+        Done<std::vector<Friend>> done;
+    };
     struct HistoryOp {
         HistoryQuery query;
         Done<std::vector<MessageRecord>> done;
@@ -108,14 +126,14 @@ class KvStore final : public MessageStore {
         Done<std::optional<std::string>> done;
     };
     struct ListOp {
-        std::string prefix;  // member_prefix(group) or group_of_prefix(user)
+        std::string prefix;  // member_prefix(group), group_of_prefix(user), follower_prefix(user)
         Done<std::vector<std::string>> done;
     };
     struct DrainOp {
         std::promise<void>* done;
     };
-    using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, HistoryOp, LastSeqOp, InboxOp,
-                            GetProfileOp, ListOp, DrainOp>;
+    using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, HistoryOp, LastSeqOp,
+                            InboxOp, GetProfileOp, ListOp, FriendsOp, DrainOp>;
 
     // Live inbox entries of one user are exactly inbox_seq in [head, tail]: entries are added at
     // the tail and removed only from the head (ack, inbox_max), so the range has no holes.
@@ -146,6 +164,7 @@ class KvStore final : public MessageStore {
     Result<std::vector<MessageRecord>> read_history_by_time(const HistoryQuery& q);
     Result<std::vector<InboxEntry>> read_inbox_entries(const std::string& user, std::size_t limit);
     Result<std::vector<std::string>> read_list(const std::string& prefix);
+    Result<std::vector<Friend>> read_friends(const std::string& user);
     Result<std::optional<MessageRecord>> read_message(const std::string& conversation,
                                                       std::uint64_t seq);
     std::int64_t expiry_cutoff() const;

@@ -34,6 +34,7 @@ void KvStore::execute_read(Op& op) {
                    [&](InboxOp& i) { deliver(i.done, read_inbox_entries(i.user, i.limit)); },
                    [&](GetProfileOp& g) { deliver(g.done, kv_->get(profile_key(g.user))); },
                    [&](ListOp& l) { deliver(l.done, read_list(l.prefix)); },
+                   [&](FriendsOp& f) { deliver(f.done, read_friends(f.user)); },
                    [](DrainOp& d) { d.done->set_value(); },
                    [](auto&) {},
                },
@@ -152,6 +153,24 @@ Result<std::vector<std::string>> KvStore::read_list(const std::string& prefix) {
     }
     if (it->status() != Errc::ok) return make_error_code(it->status());
     std::sort(out.begin(), out.end());
+    return out;
+}
+
+// A user's contact list in key order, which is friend-id order (the ids are length-prefixed, so
+// sort afterwards like read_list).
+Result<std::vector<Friend>> KvStore::read_friends(const std::string& user) {
+    std::vector<Friend> out;
+    const std::string prefix = friend_prefix(user);
+    auto it = kv_->iterator();
+    for (it->seek(prefix); it->valid() && it->key().starts_with(prefix); it->next()) {
+        std::string_view rest = it->key().substr(prefix.size());
+        std::string_view id;
+        if (!take_str(rest, id) || !rest.empty()) return make_error_code(Errc::store_error);
+        out.push_back(Friend{std::string(id), std::string(it->value())});
+    }
+    if (it->status() != Errc::ok) return make_error_code(it->status());
+    std::sort(out.begin(), out.end(),
+              [](const Friend& a, const Friend& b) { return a.user < b.user; });
     return out;
 }
 

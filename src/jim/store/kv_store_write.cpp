@@ -30,6 +30,15 @@ void KvStore::stage(Op& op, Batch& batch) {
                            batch.kv.del(group_of_key(m.user, m.group));
                        }
                    },
+                   [&](FriendOp& f) {
+                       if (f.add) {
+                           batch.kv.put(friend_key(f.user, f.friend_id), f.category);
+                           batch.kv.put(follower_key(f.friend_id, f.user), {});
+                       } else {
+                           batch.kv.del(friend_key(f.user, f.friend_id));
+                           batch.kv.del(follower_key(f.friend_id, f.user));
+                       }
+                   },
                    [](auto&) {},
                },
                op);
@@ -55,6 +64,7 @@ void KvStore::complete_write(Op& op, Errc committed) {
                    [&](AckOp& a) { finish(a); },
                    [&](ProfileOp& p) { finish(p); },
                    [&](MemberOp& m) { finish(m); },
+                   [&](FriendOp& f) { finish(f); },
                    [](auto&) {},
                },
                op);

@@ -1,5 +1,6 @@
 #pragma once
-// Durable storage of chat messages, offline inboxes, user profiles and group memberships.
+// Durable storage of chat messages, offline inboxes, user profiles, group memberships and
+// contact lists (friends).
 //
 // Engines: "memory" (tests) and "rocksdb" (the default, under --data-dir), both one KvStore
 // (kv_store.hpp) over an ordered key-value engine; Redis comes with P6. One conformance suite
@@ -64,6 +65,13 @@ struct MessageRecord {
     std::string sender;
     std::string body;  // the complete ChatBody JSON as delivered, including "seq"
     bool recalled = false;
+};
+
+// One entry of a user's contact list (spec §5.4 User.friends: friends sorted into categories).
+struct Friend {
+    std::string user;
+    std::string category;
+    bool operator==(const Friend&) const = default;
 };
 
 struct AppendRequest {
@@ -138,6 +146,17 @@ class MessageStore {
                                std::function<void(Errc)> done) = 0;
     virtual void members(std::string group, Done<std::vector<std::string>> done) = 0;
     virtual void groups_of(std::string user, Done<std::vector<std::string>> done) = 0;
+
+    // Contact lists. A user's list is its own (adding bob to alice's list does not add alice to
+    // bob's). add_friend of a listed friend changes its category; removing an unlisted one is
+    // ok. friends() is sorted by friend id; followers(user) are the users whose lists hold
+    // `user` (who want its presence), sorted.
+    virtual void add_friend(std::string user, std::string friend_id, std::string category,
+                            std::function<void(Errc)> done) = 0;
+    virtual void remove_friend(std::string user, std::string friend_id,
+                               std::function<void(Errc)> done) = 0;
+    virtual void friends(std::string user, Done<std::vector<Friend>> done) = 0;
+    virtual void followers(std::string user, Done<std::vector<std::string>> done) = 0;
 
     // Blocks until every call made before it has completed (tests, shutdown).
     virtual void drain() = 0;
