@@ -37,13 +37,6 @@ std::string resp_body(int code, std::string_view data_json = {}, std::string_vie
     return out;
 }
 
-Response method_not_allowed(const Request& req, std::string_view allow) {
-    auto res = json_error(req, http::status::method_not_allowed, "method_not_allowed",
-                          "use " + std::string(allow));
-    res.set(http::field::allow, allow);
-    return res;
-}
-
 std::size_t list_limit(const Request& req) {
     const auto s = query_param(req.target(), "limit");
     std::size_t n = kDefaultListLimit;
@@ -187,6 +180,7 @@ void HttpApi::handle_api(const Request& req, const std::string& path,
         respond(json_response(req, http::status::ok, std::move(body)));
         return;
     }
+    if (handle_people(req, path, respond)) return;
     respond(json_error(req, http::status::not_found, "not_found", "no such API route"));
 }
 

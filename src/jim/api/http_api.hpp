@@ -36,6 +36,17 @@ class Backend {
     // Sends a chat message as `from`; `done` runs on the calling worker.
     virtual void send_chat(std::string_view from, std::string_view body,
                            std::function<void(service::ChatOutcome)> done) = 0;
+    // Profiles and contact lists (people_routes.cpp); `done` runs on the calling worker.
+    virtual void set_profile(std::string user, router::Profile profile,
+                             std::function<void(Errc)> done) = 0;
+    virtual void get_profile(std::string user,
+                             std::function<void(Result<std::optional<router::Profile>>)> done) = 0;
+    virtual void add_friend(std::string user, std::string friend_id, std::string category,
+                            std::function<void(Errc)> done) = 0;
+    virtual void remove_friend(std::string user, std::string friend_id,
+                               std::function<void(Errc)> done) = 0;
+    virtual void friends(std::string user,
+                         std::function<void(Result<std::vector<store::Friend>>)> done) = 0;
 };
 
 struct ApiOptions {
@@ -54,6 +65,9 @@ class HttpApi {
     bool authorized(const Request& req, bool loopback) const;
     void handle_api(const Request& req, const std::string& path,
                     std::function<void(Response)>& respond);
+    // /api/user/profile and /api/user/friends (people_routes.cpp); false if `path` is neither.
+    bool handle_people(const Request& req, const std::string& path,
+                       std::function<void(Response)>& respond);
 
     ApiOptions options_;
     Backend& backend_;

@@ -45,4 +45,11 @@ std::string serialize(const Response& res, bool head_request) {
     return out;
 }
 
+Response method_not_allowed(const Request& req, std::string_view allow) {
+    auto res = json_error(req, http::status::method_not_allowed, "method_not_allowed",
+                          "use " + std::string(allow));
+    res.set(http::field::allow, allow);
+    return res;
+}
+
 }  // namespace jim::api

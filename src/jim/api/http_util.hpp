@@ -22,6 +22,9 @@ Response json_response(const Request& req, boost::beast::http::status status, st
 Response json_error(const Request& req, boost::beast::http::status status, std::string_view error,
                     std::string_view message);
 
+// 405 with an Allow header naming the methods that are.
+Response method_not_allowed(const Request& req, std::string_view allow);
+
 // The whole response as bytes (status line, headers, body; HEAD responses keep no body).
 std::string serialize(const Response& res, bool head_request);
 

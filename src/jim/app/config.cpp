@@ -284,6 +284,15 @@ std::vector<KeyDesc> make_key_table() {
         "store.push_offline_on_login",
         "Push offline messages right after login (then cmd 19 type 0 returns only newer ones).",
         [](auto& c) -> auto& { return c.store.push_offline_on_login; }));
+    t.push_back(integer_key(
+        "presence.max_group_list",
+        "Groups with more members than this hear presence changes as a count (cmd 29), not as "
+        "one cmd 9/10 per member coming or going.",
+        [](auto& c) -> auto& { return c.presence.max_group_list; }, 0, kNoMax));
+    t.push_back(integer_key(
+        "presence.count_interval_ms",
+        "Send a large group's online count at most once per this many milliseconds (1..3600000).",
+        [](auto& c) -> auto& { return c.presence.count_interval_ms; }, 1, 3'600'000));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,
                            {"trace", "debug", "info", "warn", "error", "off"}));

@@ -63,6 +63,10 @@ struct Config {
         std::int64_t inbox_max = 10000;  // per user; 0: no cap
         bool push_offline_on_login = true;
     } store;
+    struct Presence {
+        std::int64_t max_group_list = 500;  // larger groups hear counts (cmd 29), not cmd 9/10
+        std::int64_t count_interval_ms = 1000;
+    } presence;
     struct Log {
         std::string level = "info";  // trace | debug | info | warn | error | off
     } log;

@@ -48,6 +48,8 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.static_root = c.http.root;
     o.default_groups = c.auth.default_groups;
     o.push_offline_on_login = c.store.push_offline_on_login;
+    o.presence_max_group_list = static_cast<std::size_t>(c.presence.max_group_list);
+    o.presence_count_interval_ms = c.presence.count_interval_ms;
     return o;
 }
 

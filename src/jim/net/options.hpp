@@ -22,11 +22,13 @@ struct ServerOptions {
     std::size_t max_ws_message = 2u * 1024 * 1024;  // fragments included; 1009 beyond it
     std::string tls_cert;                           // PEM; TLS is on when both are set
     std::string tls_key;                            // PEM
-    std::string api_key;                      // empty: the HTTP API answers loopback clients only
-    std::string static_root;                  // web page root; empty: no static files
-    std::vector<std::string> default_groups;  // every user joins these at login
-    bool push_offline_on_login = true;        // store.push_offline_on_login
-    std::size_t max_http_body = 1024 * 1024;  // HTTP API request bodies; 413 beyond it
+    std::string api_key;                        // empty: the HTTP API answers loopback clients only
+    std::string static_root;                    // web page root; empty: no static files
+    std::vector<std::string> default_groups;    // every user joins these at login
+    bool push_offline_on_login = true;          // store.push_offline_on_login
+    std::size_t presence_max_group_list = 500;  // presence.max_group_list
+    std::int64_t presence_count_interval_ms = 1000;  // presence.count_interval_ms
+    std::size_t max_http_body = 1024 * 1024;         // HTTP API request bodies; 413 beyond it
     // Slow consumers: above high water the peer's input is not read until its outbox drains
     // below low water; above the hard cap it is closed (slow_consumer).
     std::size_t outbox_high_water = 1024 * 1024;

@@ -27,10 +27,11 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
     : options_(std::move(options)),
       worker_count_(
           static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(
-          auth, *this, groups_, clock,
-          service::ServiceOptions{options_.default_groups, 1000, options_.push_offline_on_login},
-          store),
+      service_(auth, *this, groups_, clock,
+               service::ServiceOptions{
+                   options_.default_groups, 1000, options_.push_offline_on_login, 1000,
+                   options_.presence_max_group_list, options_.presence_count_interval_ms},
+               store),
       tls_(options_.tls_cert.empty()
                ? nullptr
                : std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key)),

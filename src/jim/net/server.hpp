@@ -74,6 +74,17 @@ class Server final : public service::Delivery, public api::Backend {
     std::size_t kick(std::string_view user) override;
     void send_chat(std::string_view from, std::string_view body,
                    std::function<void(service::ChatOutcome)> done) override;
+    // Profiles and friends (server_people.cpp): the service on the calling worker's context.
+    void set_profile(std::string user, router::Profile profile,
+                     std::function<void(Errc)> done) override;
+    void get_profile(std::string user,
+                     std::function<void(Result<std::optional<router::Profile>>)> done) override;
+    void add_friend(std::string user, std::string friend_id, std::string category,
+                    std::function<void(Errc)> done) override;
+    void remove_friend(std::string user, std::string friend_id,
+                       std::function<void(Errc)> done) override;
+    void friends(std::string user,
+                 std::function<void(Result<std::vector<store::Friend>>)> done) override;
 
   private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
@@ -82,6 +93,7 @@ class Server final : public service::Delivery, public api::Backend {
     // On the acceptor (worker 0): checks the connection limits; ok means admitted (and counted).
     Errc admit(const Connection::Socket& socket, std::uint32_t& ip_entry);
     void route(router::SessionRef to, Envelope e);
+    service::WorkerContext& calling_context();
 
     ServerOptions options_;
     std::size_t worker_count_;

@@ -212,10 +212,12 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
     return n;
 }
 
-// When the user's last session goes, its groups hear of it (cmd 10).
+// When the user's last session goes, its groups and friends hear of it (cmd 10, cmd 29).
 void Worker::unbind_user(Connection& c) {
     if (c.user.empty()) return;
-    if (server_.registry().remove(c.user, ref_of(c)) == 0) server_.service().user_offline(c.user);
+    if (server_.registry().remove(c.user, ref_of(c)) == 0) {
+        server_.service().user_offline(c.user, ctx_);
+    }
     c.user.clear();
 }
 
@@ -593,6 +595,7 @@ void Worker::on_tick() {
         on_deadline(*c);
     });
     free_closed();
+    if (index_ == 0) server_.service().tick();  // large groups' presence counts, once per tick
     start_ticks();
 }
 

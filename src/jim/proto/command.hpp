@@ -31,6 +31,9 @@ enum class Command : std::uint8_t {
     // jim extensions (docs/protocol.md); J-IM's codes keep their meaning.
     leave_group_req = 21,
     leave_group_resp = 22,
+    // Server push only (a client sending it gets 10017): a friend's presence, or the online
+    // count of a large group.
+    presence = 29,
 };
 
 // Highest command code a client may send; the TCP decoder closes on anything above.

@@ -103,6 +103,14 @@ void Groups::set_profile(std::string_view user, Profile profile) {
     u.profiles[std::string(user)] = std::move(profile);
 }
 
+void Groups::fill_profile(std::string_view user, Profile profile) {
+    UserShard& u = user_shard(user);
+    std::lock_guard lock(u.mu);
+    if (u.profiles.find(user) == u.profiles.end()) {
+        u.profiles.emplace(std::string(user), std::move(profile));
+    }
+}
+
 std::optional<Profile> Groups::profile(std::string_view user) const {
     UserShard& u = user_shard(user);
     std::lock_guard lock(u.mu);

@@ -25,6 +25,7 @@ struct Profile {
     std::string nick;
     std::string avatar;
     std::string sign;
+    bool operator==(const Profile&) const = default;
 };
 
 class Groups {
@@ -48,6 +49,9 @@ class Groups {
     void mark_loaded(std::string_view user);
 
     void set_profile(std::string_view user, Profile profile);
+    // Caches a profile read back from the store unless one is cached already (a newer one set
+    // meanwhile must win over the older read).
+    void fill_profile(std::string_view user, Profile profile);
     std::optional<Profile> profile(std::string_view user) const;
 
   private:

@@ -91,7 +91,7 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
             on_leave(peer, body);
             break;
         case Command::get_user_req:
-            on_get_user(peer, body);
+            on_get_user(peer, ctx, body);
             break;
         case Command::get_message_req:
             on_get_message(peer, ctx, body);
@@ -145,33 +145,32 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
         return;
     }
     const std::size_t sessions = peer.bind_user(result.user);
-    // Only a profile that says more than the user id is kept: at a million users the default
-    // one (nick = user id) would cost ~100 bytes each for nothing.
-    if (result.user.nick != result.user.user_id || !result.user.avatar.empty() ||
-        !result.user.sign.empty()) {
-        groups_.set_profile(result.user.user_id,
-                            {result.user.nick, result.user.avatar, result.user.sign});
-    }
-    // The rest waits for the user's memberships (read back from the store once per process).
-    load_memberships(result.user.user_id, ctx,
+    remember_login_profile(result.user);
+    // The rest waits for the user's memberships (read back from the store once per process)
+    // and its stored profile, so notifications show its nick.
+    const std::string uid = result.user.user_id;
+    load_memberships(uid, ctx,
                      [this, &ctx, session = peer.ref(), user = result.user,
                       terminal = std::string(peer.terminal()), sessions] {
-                         for (const auto& g : options_.default_groups) join_group(g, user.user_id);
-                         // The user's groups hear that it came online (cmd 9) when its first device
-                         // arrives; like J-IM, this reaches the new session too, before its cmd-6
-                         // reply (spec §6.3).
-                         if (sessions == 1) notify_presence(user.user_id, true);
-                         delivery_.send_to_session(
-                             session, proto::code(Command::login_resp),
-                             SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
-                         if (store_ != nullptr && options_.push_offline_on_login) {
-                             push_offline(session, user.user_id, ctx);
-                         }
+                         load_profiles(
+                             {user.user_id}, ctx, [this, &ctx, session, user, terminal, sessions] {
+                                 for (const auto& g : options_.default_groups)
+                                     join_group(g, user.user_id);
+                                 // The user's groups and friends hear that it came online (cmd 9,
+                                 // cmd 29) when its first device arrives; like J-IM, cmd 9 reaches
+                                 // the new session too, before its cmd-6 reply (spec §6.3).
+                                 if (sessions == 1) {
+                                     notify_presence(user.user_id, true);
+                                     notify_friends(user.user_id, true, ctx);
+                                 }
+                                 delivery_.send_to_session(
+                                     session, proto::code(Command::login_resp),
+                                     SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
+                                 if (store_ != nullptr && options_.push_offline_on_login) {
+                                     push_offline(session, user.user_id, ctx);
+                                 }
+                             });
                      });
-}
-
-void CommandService::user_offline(std::string_view user) {
-    notify_presence(user, false);
 }
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never

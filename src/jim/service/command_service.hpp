@@ -3,14 +3,17 @@
 // (§11): identity comes from the session, every error gets a status, unknown commands get 10017,
 // group membership belongs to the user and is checked before posting.
 //
-// The handlers are spread over command_service.cpp (dispatch, auth, login, close, presence),
-// chat_handlers.cpp (cmd 11) and group_handlers.cpp (cmd 7, 17, 21; join/exit notifications).
+// The handlers are spread over command_service.cpp (dispatch, auth, login, close),
+// chat_handlers.cpp (cmd 11), group_handlers.cpp (cmd 7, 21), get_user.cpp (cmd 17),
+// people.cpp (profiles and friends, for the HTTP API) and presence.cpp (cmd 9/10/29 to
+// interested peers).
 // Owner: the Server (one instance, shared by all workers). Thread: any worker; handle() keeps no
 // state of its own between calls (per-worker state lives in WorkerContext; shared state in the
 // thread-safe Delivery and Groups).
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +23,7 @@
 #include "jim/proto/message_id.hpp"
 #include "jim/router/groups.hpp"
 #include "jim/service/peer.hpp"
+#include "jim/service/presence_throttle.hpp"
 #include "jim/store/message_store.hpp"
 
 namespace jim::service {
@@ -51,6 +55,11 @@ struct ServiceOptions {
     bool push_offline_on_login = true;
     // Most messages one get-message reply (cmd 20) or one login push carries.
     std::size_t max_messages_per_reply = 1000;
+    // presence.max_group_list: groups with more members than this hear presence changes as
+    // rate-limited counts (cmd 29) instead of one cmd 9/10 per change.
+    std::size_t presence_max_group_list = 500;
+    // presence.count_interval_ms: at most one count update per large group per interval.
+    std::int64_t presence_count_interval_ms = 1000;
 };
 
 class CommandService {
@@ -65,7 +74,8 @@ class CommandService {
           groups_(groups),
           clock_(clock),
           options_(std::move(options)),
-          store_(store) {}
+          store_(store),
+          counts_(options_.presence_count_interval_ms) {}
 
     // Handles one decoded command with its JSON body.
     void handle(Peer& peer, WorkerContext& ctx, std::uint8_t command, std::string_view body);
@@ -78,8 +88,30 @@ class CommandService {
                    router::SessionRef exclude, std::function<void(ChatOutcome)> done);
 
     // The network layer calls this when a user's last session has closed: every group the user
-    // belongs to hears about it once (cmd 10), however many devices the user had.
-    void user_offline(std::string_view user);
+    // belongs to hears about it once (cmd 10, or a count for large groups), however many devices
+    // the user had, and so do the online users who list it as a friend (cmd 29).
+    void user_offline(std::string_view user, WorkerContext& ctx);
+
+    // Sends the due count updates of large groups (cmd 29). The network layer calls it
+    // periodically from one worker; cheap when nothing is pending.
+    void tick();
+
+    // Profiles (P4 #8): written through to the store (`done` once durable; without a store at
+    // once) and cached for notifications and get-user. `done` runs on the calling worker.
+    void set_profile(std::string user, router::Profile profile, WorkerContext& ctx,
+                     std::function<void(Errc)> done);
+    // The profile as get-user shows it (cache, else store); nullopt when none was ever set.
+    void get_profile(std::string user, WorkerContext& ctx,
+                     std::function<void(Result<std::optional<router::Profile>>)> done);
+
+    // Contact lists (they need a store: Errc::unsupported without one). `done` runs on the
+    // calling worker once durable.
+    void add_friend(std::string user, std::string friend_id, std::string category,
+                    WorkerContext& ctx, std::function<void(Errc)> done);
+    void remove_friend(std::string user, std::string friend_id, WorkerContext& ctx,
+                       std::function<void(Errc)> done);
+    void friends(std::string user, WorkerContext& ctx,
+                 std::function<void(Result<std::vector<store::Friend>>)> done);
 
   private:
     void on_auth(Peer& peer, std::string_view body);
@@ -88,10 +120,19 @@ class CommandService {
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_join(Peer& peer, std::string_view body);
     void on_leave(Peer& peer, std::string_view body);
-    void on_get_user(Peer& peer, std::string_view body);
+    void on_get_user(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void reply_get_user(router::SessionRef session, const std::string& user, std::int64_t type,
+                        const std::vector<store::Friend>& friends);
     void on_get_message(Peer& peer, WorkerContext& ctx, std::string_view body);
     void push_offline(router::SessionRef session, std::string user, WorkerContext& ctx);
     void load_memberships(const std::string& user, WorkerContext& ctx, std::function<void()> then);
+    // Caches the stored profiles of those of `users` that are not cached, then runs `then` on
+    // this worker (at once without a store or when all are cached).
+    void load_profiles(std::vector<std::string> users, WorkerContext& ctx,
+                       std::function<void()> then);
+    // The auth backend's profile of a user at login: cached and written through when it says
+    // more than the user id and differs from what is cached.
+    void remember_login_profile(const proto::User& user);
     void join_group(std::string_view group, std::string_view user);
     void leave_group(std::string_view group, std::string_view user);
     struct Route;
@@ -102,6 +143,8 @@ class CommandService {
     std::size_t send_to_group(std::string_view group, std::uint8_t command, const SharedBytes& body,
                               router::SessionRef exclude);
     void notify_presence(std::string_view user, bool online, std::string_view only_group = {});
+    void notify_friends(const std::string& user, bool online, WorkerContext& ctx);
+    void send_group_count(const std::string& group);
     std::string user_json(std::string_view user, std::string_view status) const;
     static void reply(Peer& peer, std::uint8_t command, std::string_view json);
 
@@ -111,6 +154,7 @@ class CommandService {
     const Clock& clock_;
     ServiceOptions options_;
     store::MessageStore* store_;
+    PresenceThrottle counts_;
 };
 
 }  // namespace jim::service

@@ -49,6 +49,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.auth.default_groups, b.auth.default_groups);
     EXPECT_EQ(a.auth.jwt.secret, b.auth.jwt.secret);
     EXPECT_EQ(a.auth.jwt.public_key, b.auth.jwt.public_key);
+    EXPECT_EQ(a.presence.max_group_list, b.presence.max_group_list);
+    EXPECT_EQ(a.presence.count_interval_ms, b.presence.count_interval_ms);
     EXPECT_EQ(a.log.level, b.log.level);
 }
 
@@ -396,7 +398,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 33u);
+    ASSERT_EQ(keys.size(), 35u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;

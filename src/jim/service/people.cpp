@@ -1,0 +1,159 @@
+// Profiles (nick, avatar, sign) and contact lists: what the HTTP API and the auth backend set,
+// written through to the store and cached in router::Groups for notifications and get-user.
+//
+// The profile cache holds only users with a profile: at a million users a cached default
+// (nick = user id) would cost ~100 bytes each for nothing. A user without one is looked up in
+// the store when a reply needs it (one point read, batched with the others of that reply).
+
+#include <algorithm>
+#include <atomic>
+
+#include "jim/proto/json_util.hpp"
+#include "jim/service/command_service.hpp"
+
+namespace jim::service {
+
+namespace {
+
+// {"avatar":…,"nick":…,"sign":…}, empty members omitted: the store's profile value.
+std::string profile_json(const router::Profile& p) {
+    std::string out = "{";
+    const auto member = [&](std::string_view name, const std::string& value) {
+        if (value.empty()) return;
+        if (out.size() > 1) out += ',';
+        proto::append_json_string(out, name);
+        out += ':';
+        proto::append_json_string(out, value);
+    };
+    member("avatar", p.avatar);
+    member("nick", p.nick);
+    member("sign", p.sign);
+    out += '}';
+    return out;
+}
+
+std::optional<router::Profile> parse_profile(std::string_view json) {
+    const auto o = proto::parse_object(json);
+    if (!o) return std::nullopt;
+    return router::Profile{std::string(proto::get_string(*o, "nick").value_or("")),
+                           std::string(proto::get_string(*o, "avatar").value_or("")),
+                           std::string(proto::get_string(*o, "sign").value_or(""))};
+}
+
+// Runs `done(value)` on the worker behind `post`.
+template <class T>
+auto posting(std::function<void(std::function<void()>)> post, std::function<void(T)> done) {
+    return [post = std::move(post), done = std::move(done)](T value) mutable {
+        post([done = std::move(done), value = std::move(value)]() mutable {
+            done(std::move(value));
+        });
+    };
+}
+
+}  // namespace
+
+void CommandService::remember_login_profile(const proto::User& user) {
+    if (user.nick == user.user_id && user.avatar.empty() && user.sign.empty()) return;
+    router::Profile p{user.nick, user.avatar, user.sign};
+    if (groups_.profile(user.user_id) == p) return;
+    if (store_ != nullptr) store_->put_profile(user.user_id, profile_json(p), {});
+    groups_.set_profile(user.user_id, std::move(p));
+}
+
+void CommandService::load_profiles(std::vector<std::string> users, WorkerContext& ctx,
+                                   std::function<void()> then) {
+    if (store_ != nullptr) {
+        std::sort(users.begin(), users.end());
+        users.erase(std::unique(users.begin(), users.end()), users.end());
+        std::erase_if(users,
+                      [this](const std::string& u) { return groups_.profile(u).has_value(); });
+    }
+    if (store_ == nullptr || users.empty()) {
+        then();
+        return;
+    }
+    struct Pending {
+        std::vector<std::string> users;
+        std::vector<std::optional<std::string>> found;
+        std::atomic<std::size_t> left;
+    };
+    auto state = std::make_shared<Pending>();
+    state->found.resize(users.size());
+    state->left = users.size();
+    state->users = std::move(users);
+    // One point read per user, all queued at once (they share one store run); only the last
+    // completion posts back, so a 1,000-user reply costs one hand-off, not 1,000.
+    for (std::size_t i = 0; i < state->users.size(); ++i) {
+        store_->get_profile(state->users[i], [this, state, i, post = ctx.post,
+                                              then](Result<std::optional<std::string>> r) {
+            if (r && *r) state->found[i] = std::move(**r);
+            if (state->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+            post([this, state, then] {
+                for (std::size_t j = 0; j < state->users.size(); ++j) {
+                    if (!state->found[j]) continue;
+                    if (auto p = parse_profile(*state->found[j])) {
+                        groups_.fill_profile(state->users[j], std::move(*p));
+                    }
+                }
+                then();
+            });
+        });
+    }
+}
+
+void CommandService::set_profile(std::string user, router::Profile profile, WorkerContext& ctx,
+                                 std::function<void(Errc)> done) {
+    if (store_ == nullptr) {
+        groups_.set_profile(user, std::move(profile));
+        done(Errc::ok);
+        return;
+    }
+    const std::string json = profile_json(profile);
+    // The cache follows the store: it changes only once the profile is durable.
+    store_->put_profile(user, json,
+                        posting<Errc>(ctx.post, [this, user, profile = std::move(profile),
+                                                 done = std::move(done)](Errc e) mutable {
+                            if (e == Errc::ok) groups_.set_profile(user, std::move(profile));
+                            done(e);
+                        }));
+}
+
+void CommandService::get_profile(std::string user, WorkerContext& ctx,
+                                 std::function<void(Result<std::optional<router::Profile>>)> done) {
+    if (auto cached = groups_.profile(user); cached || store_ == nullptr) {
+        done(std::move(cached));
+        return;
+    }
+    using Stored = Result<std::optional<std::string>>;
+    store_->get_profile(user,
+                        posting<Stored>(ctx.post, [this, user, done = std::move(done)](Stored r) {
+                            if (!r) return done(r.error());
+                            if (!*r) return done(std::optional<router::Profile>{});
+                            auto p = parse_profile(**r);
+                            if (p) groups_.fill_profile(user, *p);
+                            done(std::move(p));
+                        }));
+}
+
+void CommandService::add_friend(std::string user, std::string friend_id, std::string category,
+                                WorkerContext& ctx, std::function<void(Errc)> done) {
+    if (store_ == nullptr) return done(Errc::unsupported);
+    store_->add_friend(std::move(user), std::move(friend_id), std::move(category),
+                       posting<Errc>(ctx.post, std::move(done)));
+}
+
+void CommandService::remove_friend(std::string user, std::string friend_id, WorkerContext& ctx,
+                                   std::function<void(Errc)> done) {
+    if (store_ == nullptr) return done(Errc::unsupported);
+    store_->remove_friend(std::move(user), std::move(friend_id),
+                          posting<Errc>(ctx.post, std::move(done)));
+}
+
+void CommandService::friends(std::string user, WorkerContext& ctx,
+                             std::function<void(Result<std::vector<store::Friend>>)> done) {
+    if (store_ == nullptr) return done(make_error_code(Errc::unsupported));
+    store_->friends(std::move(user),
+                    posting<Result<std::vector<store::Friend>>>(ctx.post, std::move(done)));
+}
+
+}  // namespace jim::service
