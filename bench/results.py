@@ -136,6 +136,10 @@ def run_rows(order, runs):
             other.append(f"all back in {fmt(get(d, 'results.reconnect_s'), 3)} s "
                          f"({fmt(get(d, 'results.reconnect_per_s'))}/s, p99 "
                          f"{fmt(get(d, 'results.reconnect_ms.p99'), 1)} ms)")
+        if scenario == "fanout":
+            other.append(f"group {fmt(get(d, 'results.group_members'))}, "
+                         f"{fmt(get(d, 'results.online_members'))} online; msgs/s are "
+                         f"deliveries")
         errors = get(d, "results.errors", {})
         if any(errors.values()):
             other.append("errors " + json.dumps(errors))
@@ -143,7 +147,7 @@ def run_rows(order, runs):
             other.append("**generator saturated**")
         if not get(d, "ok", False):
             other.append("FAILED: " + str(get(d, "error")))
-        pairs = scenario in ("pairs", "latency")
+        pairs = scenario in ("pairs", "latency", "fanout")
         out.append("| " + " | ".join([
             name, "yes" if get(d, "ok") else "no",
             fmt(get(d, "results.msgs_per_s")) if pairs else "–",

@@ -168,7 +168,13 @@ uptime >"$tmp/load_before"
 suite rocksdb
 suite none
 store=rocksdb
-fresh fanout --scenario fanout
+# Every member online (the fd limit allows 10,000 on both sides), then half of 10,000 offline.
+fresh fanout-1000 --scenario fanout --connections 1000 --inflight 16 --size 100 \
+    --duration "$seconds" --warmup 1
+fresh fanout-10000 --scenario fanout --connections 10000 --inflight 16 --size 100 \
+    --duration "$seconds" --warmup 1 --timeout 120
+fresh fanout-10000-half-offline --scenario fanout --connections 5000 --group-size 10000 \
+    --inflight 16 --size 100 --duration "$seconds" --warmup 1 --timeout 120
 
 uptime >"$tmp/load_after"
 

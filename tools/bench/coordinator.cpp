@@ -214,7 +214,7 @@ void Coordinator::tick() {
     const std::int64_t go = facts_.go_ns;
     if (options_.server_pid > 0 && go != 0) {
         std::int64_t begin = 0, end = 0;
-        if (paired(options_.scenario)) {
+        if (options_.windowed()) {
             begin = go + static_cast<std::int64_t>(options_.warmup_s * 1e9);
             end = begin + static_cast<std::int64_t>(options_.duration_s * 1e9);
         } else if (options_.scenario == Scenario::storm) {

@@ -35,7 +35,8 @@ struct Conn {
     std::uint8_t attempts = 0;    // connect attempts in the current phase
     std::uint8_t stream = 0;      // the Protocol's decoder state
     std::uint32_t unstamped = 0;  // chat frames at the end of `out` without a send time yet
-    std::uint32_t inflight = 0;   // sent by this user, not yet received by its partner
+    std::uint32_t inflight = 0;   // sent, not yet received by the partner (fanout: acked)
+    bool joining = false;         // fanout: logged in, the join (cmd 7) not yet answered
     std::uint64_t next_seq = 0;   // sequence number of the next chat message
     std::int64_t started_ns = 0;  // when the current connect began
     std::size_t out_off = 0;      // bytes of `out` already written

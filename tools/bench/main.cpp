@@ -1,5 +1,5 @@
 // jim-bench: load generator for jim over the J-IM TCP protocol. Scenarios idle, pairs, latency,
-// storm (fanout waits for groups). Progress on stderr once a second; at the end one JSON line
+// storm, fanout. Progress on stderr once a second; at the end one JSON line
 // on stdout (scenario, parameters, results) followed by a readable table; --report writes an
 // HTML page. See bench/RESULTS.md for how the standard suite (bench/run.sh) uses it.
 
@@ -22,12 +22,6 @@ int main(int argc, char** argv) {
     if (!options) return exit_code;
     ::signal(SIGPIPE, SIG_IGN);  // a closed peer shows up as EPIPE from writev
 
-    if (options->scenario == Scenario::fanout) {
-        const std::string why = "fanout needs group chat, which this server does not offer yet";
-        std::fprintf(stderr, "jim-bench: fanout is not available: %s\n", why.c_str());
-        std::printf("%s\n", json_text(unavailable_summary(*options, why)).c_str());
-        return 0;
-    }
     const auto protocol = make_protocol(options->transport);
     if (!protocol) {
         std::fprintf(stderr, "jim-bench: unknown transport %s\n", options->transport.c_str());

@@ -56,7 +56,9 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
                    "idle: N logged-in connections at --rate, server RSS per connection; "
                    "pairs: N/2 pairs, W in flight each way, closed loop; latency: one pair, one "
                    "message in flight (forces N=2, W=1); storm: N drop and reconnect at once; "
-                   "fanout: needs groups (reports not available)")
+                   "fanout: --connections members of one group online (the rest of "
+                   "--group-size offline), user 0 posts with W in flight (released by its acks); "
+                   "counts deliveries")
         ->check(CLI::IsMember({"idle", "pairs", "latency", "fanout", "storm"}))
         ->capture_default_str();
     app.add_option("--host", o.host, "Server IPv4 address")->capture_default_str();
@@ -68,6 +70,10 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     app.add_flag("--tls", o.tls, "TLS under the transport (no certificate check; idle only)");
     app.add_option("-n,--connections", o.connections, "Logged-in connections (users)")
         ->check(CLI::Range(1u, 9'999'999u))
+        ->capture_default_str();
+    app.add_option("--group-size", o.group_size,
+                   "fanout: group members; those beyond --connections join, then go offline "
+                   "(0: as many as --connections)")
         ->capture_default_str();
     app.add_option("-w,--inflight", o.inflight, "pairs: messages in flight per sender")
         ->check(CLI::Range(1u, 100'000u))

@@ -2,6 +2,7 @@
 // jim-bench command line: every knob of a run, parsed once in main and then read-only.
 // Thread: any (immutable after parse_options).
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,8 +39,17 @@ struct Options {
     double settle_s = 0.5;             // idle: pause before reading the server's RSS after
     bool progress = true;              // one progress line per second on stderr
 
+    std::uint32_t group_size = 0;  // fanout: members of the group (0: = connections); the
+                                   // ones beyond --connections are members but offline
+
     // Users that send: every user in pairs, one user of the pair in latency.
     bool both_directions() const noexcept { return scenario != Scenario::latency; }
+    // Scenarios with a warm-up and a measured window of chat traffic.
+    bool windowed() const noexcept {
+        return scenario == Scenario::pairs || scenario == Scenario::latency ||
+               scenario == Scenario::fanout;
+    }
+    std::uint32_t members() const noexcept { return std::max(group_size, connections); }
 };
 
 // Parses argv. Returns nullopt after printing help or an error; `exit_code` says which.

@@ -12,7 +12,7 @@ namespace {
 // J-IM TCP frames (spec §2) through the server's own pure codec. Thread: any.
 class TcpProtocol final : public Protocol {
   public:
-    TcpProtocol() { limits_.max_command = proto::kMaxCommand; }
+    TcpProtocol() { limits_.max_command = proto::kMaxServerCommand; }
 
     std::string_view name() const noexcept override { return "tcp"; }
 
@@ -123,7 +123,7 @@ class WsProtocol final : public Protocol {
         for (; p < json.size() && json[p] >= '0' && json[p] <= '9' && digits < 4; ++p, ++digits) {
             v = v * 10 + static_cast<unsigned>(json[p] - '0');
         }
-        return digits == 0 || v > proto::kMaxCommand ? 0 : static_cast<std::uint8_t>(v);
+        return digits == 0 || v > proto::kMaxServerCommand ? 0 : static_cast<std::uint8_t>(v);
     }
 
     codec::ws::Limits limits_;

@@ -36,6 +36,7 @@ json::object params(const Options& o) {
             {"transport", o.transport},
             {"tls", o.tls},
             {"connections", o.connections},
+            {"group_size", o.members()},
             {"inflight", o.inflight},
             {"duration_s", o.duration_s},
             {"warmup_s", o.warmup_s},
@@ -52,16 +53,10 @@ json::object params(const Options& o) {
 
 }  // namespace
 
-boost::json::object unavailable_summary(const Options& o, const std::string& why) {
-    return {{"tool", "jim-bench"}, {"scenario", scenario_name(o.scenario)},
-            {"ok", true},          {"available", false},
-            {"reason", why},       {"params", params(o)}};
-}
-
 boost::json::object make_summary(const Options& o, const Result& r, const RunFacts& f) {
     const Counters& k = r.counters;
     json::object res;
-    const bool pairs = o.scenario == Scenario::pairs || o.scenario == Scenario::latency;
+    const bool pairs = o.windowed();
     const double connect_s = seconds(std::max<std::int64_t>(0, f.ready_ns - f.start_ns));
     res["connections"] = o.connections;
     res["connect_login_s"] = round_to(connect_s, 3);
@@ -86,6 +81,12 @@ boost::json::object make_summary(const Options& o, const Result& r, const RunFac
         res["misrouted"] = k.misrouted;
         res["latency_us"] = distribution(r.latency, 1e3);
         res["acks"] = {{"ok", k.acks_ok}, {"offline", k.acks_offline}, {"error", k.acks_error}};
+    }
+    if (o.scenario == Scenario::fanout) {
+        res["group_members"] = o.members();
+        res["online_members"] = o.connections;
+        // Deliveries per posted message: every online member but the sender.
+        res["fanout"] = o.connections - 1;
     }
     res["errors"] = {{"connect", k.connect_errors},
                      {"login", k.login_errors},

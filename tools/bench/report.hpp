@@ -31,9 +31,6 @@ struct RunFacts {
 
 boost::json::object make_summary(const Options& o, const Result& r, const RunFacts& f);
 
-// {"scenario":"fanout","available":false,...}: scenarios the server cannot run yet.
-boost::json::object unavailable_summary(const Options& o, const std::string& why);
-
 // JSON text like boost::json::serialize, but doubles are written plainly ("319.5", "7880")
 // rather than in exponent form, so the line stays readable for people too.
 std::string json_text(const boost::json::value& v);

@@ -67,7 +67,7 @@ Result run_process(const Options& options, const Protocol& protocol, Share share
         });
     }
 
-    const bool pairs_like = paired;
+    const bool pairs_like = options.windowed();
     const auto warmup = static_cast<std::int64_t>(options.warmup_s * 1e9);
     const auto duration = static_cast<std::int64_t>(options.duration_s * 1e9);
     std::optional<Mark> begin, end;

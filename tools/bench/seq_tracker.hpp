@@ -27,6 +27,8 @@ class SeqTracker {
     }
     // Distinct sequence numbers received.
     std::uint64_t unique() const noexcept { return unique_; }
+    // Highest sequence number seen + 1 (0 when none): end() - unique() are the gaps below it.
+    std::uint64_t end() const noexcept { return end_; }
 
   private:
     std::vector<std::uint64_t> bits_;

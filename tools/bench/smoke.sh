@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Smoke run of jim-bench against the real jim-server on loopback (ctest label "bench"):
 #   smoke.sh JIM_SERVER JIM_BENCH
-# Starts the server on port 0 with a generated TLS certificate, runs a short pairs scenario and
-# an idle scenario over tcp, ws, tcp+tls and ws+tls, checks their JSON lines (pairs: delivered
+# Starts the server on port 0 with a generated TLS certificate, runs a short pairs scenario, a
+# fanout scenario and an idle scenario over tcp, ws, tcp+tls and ws+tls, checks their JSON lines (pairs: delivered
 # > 0, lost == 0, duplicated == 0; all: ok and no errors), stops the server by PID. Every wait
 # has a deadline.
 set -euo pipefail
@@ -65,6 +65,18 @@ timeout 30 "$bench_bin" "${common[@]}" --scenario pairs --connections 20 --infli
 expect "$tmp/pairs.out" '"scenario":"pairs"' '"ok":true' '"delivered":[1-9][0-9]*' \
     '"lost":0[,}]' '"duplicated":0[,}]' '"misrouted":0[,}]' \
     '"errors":\{"connect":0,"login":0,"closed":0,"protocol":0\}'
+
+# fanout: 20 members online over two generator processes, 10 more joined and then offline;
+# every post reaches the 19 other online members exactly once.
+timeout 30 "$bench_bin" "${common[@]}" --scenario fanout --connections 20 --group-size 30 \
+    --procs 2 --inflight 4 --duration 1.5 --warmup 0.5 --drain 2 >"$tmp/fanout.out" \
+    2>"$tmp/fanout.err" || fail "jim-bench fanout exited with status $?"
+expect "$tmp/fanout.out" '"scenario":"fanout"' '"ok":true' '"delivered":[1-9][0-9]*' \
+    '"lost":0[,}]' '"duplicated":0[,}]' '"misrouted":0[,}]' '"group_members":30' \
+    '"errors":\{"connect":0,"login":0,"closed":0,"protocol":0\}'
+sent=$(grep -Eo '"sent":[0-9]+' "$tmp/fanout.out" | head -n 1 | cut -d: -f2)
+received=$(grep -Eo '"received":[0-9]+' "$tmp/fanout.out" | head -n 1 | cut -d: -f2)
+[[ $received -eq $((sent * 19)) ]] || fail "fanout: received $received, expected $sent x 19"
 
 timeout 20 "$bench_bin" "${common[@]}" --scenario idle --connections 50 --settle 0.1 \
     >"$tmp/idle.out" 2>"$tmp/idle.err" || fail "jim-bench idle exited with status $?"

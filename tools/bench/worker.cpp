@@ -66,6 +66,7 @@ Worker::Worker(const Options& options, const Protocol& protocol, Share share, st
                unsigned workers_in_run, ThreadControl& control)
     : options_(options),
       share_(share),
+      base_(share.first),
       start_ns_(start_ns),
       control_(control),
       loop_(protocol, *this, share.count, options.tls) {
@@ -107,6 +108,7 @@ void Worker::run_scenario() {
     const bool idle = options_.scenario == Scenario::idle;
     record_connects_ = idle;
     const double rate = idle && options_.rate > 0 ? options_.rate / workers_in_run_ : 0;
+    if (fanout() && !enroll_offline_members(start_ns_ + timeout)) return;
     if (!connect_all(start_ns_ + timeout, rate)) return;
     result_.last_done_ns = loop_.now();
     control_.ready_ns.store(loop_.now(), std::memory_order_relaxed);
@@ -121,6 +123,9 @@ void Worker::run_scenario() {
         case Scenario::storm:
             run_storm(go);
             break;
+        case Scenario::fanout:
+            run_fanout(go);
+            break;
         default:
             break;  // idle: go means finish
     }
@@ -131,12 +136,16 @@ void Worker::run_scenario() {
 // allows). Failed connects are retried kMaxAttempts times; a refused login fails the run.
 
 bool Worker::connect_all(std::int64_t deadline, double rate_per_s) {
+    return connect_first(static_cast<std::uint32_t>(loop_.conns().size()), deadline, rate_per_s);
+}
+
+// Connects and logs in the first n connections (fanout: and joins the group).
+bool Worker::connect_first(std::uint32_t n, std::int64_t deadline, double rate_per_s) {
     auto& conns = loop_.conns();
-    const auto n = static_cast<std::uint32_t>(conns.size());
     connecting_ = true;
     retry_.clear();
     next_ = started_ = pending_ = logged_ = failed_ = 0;
-    for (auto& c : conns) c.attempts = 0;
+    for (std::uint32_t i = 0; i < n; ++i) conns[i].attempts = 0;
     const std::int64_t phase_start = loop_.refresh_now();
     while (logged_ + failed_ < n) {
         if (control_.abort.load(std::memory_order_relaxed)) return false;
@@ -208,6 +217,20 @@ void Worker::on_login_reply(Conn& c, std::string_view body) {
         c.state = Conn::State::failed;
         return;
     }
+    if (fanout()) {
+        // A member joins the group first; its cmd-8 reply finishes the login.
+        loop_.protocol().append_command(code(Command::join_group_req),
+                                        R"({"cmd":7,"groupId":")" + options_.prefix + "-group\"}",
+                                        c.out);
+        c.joining = true;
+        loop_.mark_dirty(c);
+        return;
+    }
+    finish_login(c);
+}
+
+void Worker::finish_login(Conn& c) {
+    c.joining = false;
     c.state = Conn::State::ready;
     ++result_.counters.logged_in;
     ++online_;
@@ -288,9 +311,12 @@ void Worker::run_storm(std::int64_t go) {
 // pairs / latency: a closed loop per sender; the partner's receipt releases the next message.
 
 void Worker::build_chat_template() {
-    const std::string prefix_to = R"({"cmd":11,"chatType":2,"to":")";
+    // fanout posts to the group; "groupId" takes the place of "to" (never patched then).
+    const std::string prefix_to =
+        fanout() ? R"({"cmd":11,"chatType":1,"groupId":")" : R"({"cmd":11,"chatType":2,"to":")";
     const std::size_t content_len = std::max<std::size_t>(options_.size, kContentMin);
-    std::string body = prefix_to + user_id(options_.prefix, 0) + "\",";
+    std::string body =
+        prefix_to + (fanout() ? options_.prefix + "-group" : user_id(options_.prefix, 0)) + "\",";
     body += kContentKey;
     const std::size_t content_at = body.size();
     body.append(content_len, 'x');
@@ -312,7 +338,7 @@ void Worker::send_chat(Conn& s) {
     const std::size_t at = s.out.size();
     s.out.append(chat_);
     char* p = s.out.data() + at;
-    put_dec7(p + to_at_, global(s) ^ 1u);
+    if (!fanout()) put_dec7(p + to_at_, global(s) ^ 1u);
     put_hex(p + from_at_, global(s), 8);
     put_hex(p + seq_at_, s.next_seq++, 12);
     ++s.unstamped;
@@ -366,21 +392,42 @@ void Worker::run_pairs(std::int64_t go) {
 void Worker::on_frame(Conn& c, const InFrame& f) {
     switch (static_cast<Command>(f.command)) {
         case Command::chat_req:
-            on_push(c, f.body);
+            if (fanout()) {
+                on_group_push(c, f.body);
+            } else {
+                on_push(c, f.body);
+            }
             break;
         case Command::chat_resp:
             on_ack(f.body);
+            // fanout: the sender's window is released by its acks (the receivers are spread
+            // over threads and processes).
+            if (fanout() && c.inflight > 0) {
+                --c.inflight;
+                --inflight_;
+                if (sending_ && loop_.now() < window_end_) send_chat(c);
+            }
             break;
         case Command::login_resp:
-            if (c.state == Conn::State::login_sent) {
+            if (c.state == Conn::State::login_sent && !c.joining) {
                 on_login_reply(c, f.body);
                 break;
             }
-            [[fallthrough]];
+            ++result_.counters.protocol_errors;
+            break;
+        case Command::join_group_resp:
+            if (c.state == Conn::State::login_sent && c.joining) {
+                finish_login(c);
+                break;
+            }
+            ++result_.counters.protocol_errors;
+            break;
         default:
-            // A login may be preceded by group notices (the WS login can send them first).
+            // Presence notices (a login may be preceded by them: the WS login can send them
+            // first; fanout members hear each other join) are not counted.
             if (f.command == code(Command::join_group_notify) ||
-                f.command == code(Command::exit_group_notify)) {
+                f.command == code(Command::exit_group_notify) ||
+                f.command == code(Command::presence)) {
                 break;
             }
             ++result_.counters.protocol_errors;
@@ -446,6 +493,103 @@ void Worker::on_ack(std::string_view body) {
     } else {
         ++result_.counters.acks_error;
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fanout: one group of --group-size members; --connections of them online, the rest joined once
+// and then offline (their copies go to inboxes). User 0 posts with W in flight, released by its
+// acks; every other online member counts what it receives.
+
+// This worker's part of the offline members, [connections, group_size) split in proportion to
+// the shares, enrolled in batches of this worker's connection count: log in, join, close.
+bool Worker::enroll_offline_members(std::int64_t deadline) {
+    const std::uint64_t online = options_.connections;
+    const std::uint64_t offline = options_.members() - online;
+    const auto from = static_cast<std::uint32_t>(online + offline * share_.first / online);
+    const auto to =
+        static_cast<std::uint32_t>(online + offline * (share_.first + share_.count) / online);
+    auto& conns = loop_.conns();
+    for (std::uint32_t at = from; at < to;) {
+        const auto n = std::min<std::uint32_t>(to - at, static_cast<std::uint32_t>(conns.size()));
+        base_ = at;
+        if (!connect_first(n, deadline, 0)) return false;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            loop_.close(conns[i]);
+            conns[i].state = Conn::State::idle;
+        }
+        online_ = 0;
+        at += n;
+    }
+    base_ = share_.first;
+    result_.counters.logged_in = 0;
+    return true;
+}
+
+void Worker::run_fanout(std::int64_t go) {
+    build_chat_template();
+    window_begin_ = go + static_cast<std::int64_t>(options_.warmup_s * 1e9);
+    window_end_ = window_begin_ + static_cast<std::int64_t>(options_.duration_s * 1e9);
+    sending_ = true;
+    Conn* sender = share_.first == 0 && !loop_.conns().empty() ? &loop_.conns()[0] : nullptr;
+    if (sender != nullptr && sender->fd >= 0) {
+        for (std::uint32_t k = 0; k < options_.inflight; ++k) send_chat(*sender);
+    }
+    while (loop_.now() < window_end_ && !control_.abort.load(std::memory_order_relaxed)) {
+        loop_.poll(ms_until(loop_.now(), window_end_, 10));
+        publish();
+    }
+    sending_ = false;
+    // Drain: the sender until its acks are in, everyone until pushes stop for a while.
+    const std::int64_t drain_end = window_end_ + static_cast<std::int64_t>(options_.drain_s * 1e9);
+    constexpr std::int64_t kQuiet = 500 * kNsPerMs;
+    while (loop_.now() < drain_end && !control_.abort.load(std::memory_order_relaxed) &&
+           (inflight_ > 0 || loop_.now() - std::max(last_push_ns_, window_end_) < kQuiet)) {
+        loop_.poll(10);
+        publish();
+    }
+    // Gaps in what each receiver saw (a loss at the very end shows up as unacked in the sender).
+    for (auto& c : loop_.conns()) {
+        if (&c == sender) continue;
+        result_.counters.lost += c.rx.end() - c.rx.unique();
+    }
+}
+
+void Worker::on_group_push(Conn& r, std::string_view body) {
+    const auto at = body.find(kContentKey);
+    if (at == std::string_view::npos || body.size() < at + kContentKey.size() + kContentMin) {
+        ++result_.counters.protocol_errors;
+        return;
+    }
+    const char* p = body.data() + at + kContentKey.size();
+    std::uint64_t seq = 0, ts = 0, from = 0;
+    if (!get_hex(p + kSeqAt, 12, seq) || !get_hex(p + kTsAt, 16, ts) ||
+        !get_hex(p + kFromAt, 8, from)) {
+        ++result_.counters.protocol_errors;
+        return;
+    }
+    ++result_.counters.received;
+    if (from != 0 || global(r) == 0) {  // only user 0 posts, and never gets its own post
+        ++result_.counters.misrouted;
+        return;
+    }
+    switch (r.rx.add(seq)) {
+        case SeqTracker::Outcome::duplicate:
+            ++result_.counters.duplicated;
+            return;
+        case SeqTracker::Outcome::out_of_order:
+            ++result_.counters.out_of_order;
+            break;
+        case SeqTracker::Outcome::in_order:
+            break;
+    }
+    const std::int64_t now = loop_.now();
+    last_push_ns_ = now;
+    if (now >= window_begin_ && now < window_end_) {
+        ++result_.counters.in_window;
+        result_.latency.record(static_cast<std::uint64_t>(
+            std::max<std::int64_t>(0, now - static_cast<std::int64_t>(ts))));
+    }
+    result_.last_done_ns = now;
 }
 
 }  // namespace jim::bench

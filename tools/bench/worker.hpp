@@ -59,9 +59,14 @@ class Worker final : public LoopHandler {
   private:
     void run_scenario();
     bool connect_all(std::int64_t deadline, double rate_per_s);
+    bool connect_first(std::uint32_t n, std::int64_t deadline, double rate_per_s);
     void start_connect(Conn& c);
     std::int64_t wait_go();
     void run_pairs(std::int64_t go);
+    void run_fanout(std::int64_t go);
+    bool enroll_offline_members(std::int64_t deadline);
+    void finish_login(Conn& c);
+    void on_group_push(Conn& receiver, std::string_view body);
     void run_storm(std::int64_t go);
     void publish();
     void build_chat_template();
@@ -72,7 +77,10 @@ class Worker final : public LoopHandler {
     bool sends(const Conn& c) const noexcept {
         return options_.both_directions() || (c.local & 1u) == 0;
     }
-    std::uint32_t global(const Conn& c) const noexcept { return share_.first + c.local; }
+    // The user a connection logs in as: its global index, or an offline member while
+    // enrolling (fanout).
+    std::uint32_t global(const Conn& c) const noexcept { return base_ + c.local; }
+    bool fanout() const noexcept { return options_.scenario == Scenario::fanout; }
 
     // LoopHandler
     void on_connected(Conn& c) override;
@@ -82,6 +90,7 @@ class Worker final : public LoopHandler {
 
     const Options& options_;
     Share share_;
+    std::uint32_t base_ = 0;  // global index of conns[0]'s user (share_.first but when enrolling)
     std::int64_t start_ns_;
     ThreadControl& control_;
     Loop loop_;
@@ -110,6 +119,7 @@ class Worker final : public LoopHandler {
     std::int64_t window_begin_ = 0;
     std::int64_t window_end_ = 0;
     std::uint64_t inflight_ = 0;
+    std::int64_t last_push_ns_ = 0;  // fanout: when this worker last received a push
 };
 
 }  // namespace jim::bench

@@ -38,6 +38,9 @@ enum class Command : std::uint8_t {
 
 // Highest command code a client may send; the TCP decoder closes on anything above.
 inline constexpr std::uint8_t kMaxCommand = 22;
+// Highest command code the server sends (pushes such as 29 go only to clients): what a client's
+// decoder must accept.
+inline constexpr std::uint8_t kMaxServerCommand = 29;
 
 constexpr std::uint8_t code(Command c) noexcept {
     return static_cast<std::uint8_t>(c);
