@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <memory>
+
 #include "jim/proto/chat.hpp"
 #include "jim/proto/command.hpp"
 #include "jim/proto/json_util.hpp"
@@ -147,30 +149,30 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
     const std::size_t sessions = peer.bind_user(result.user);
     remember_login_profile(result.user);
     // The rest waits for the user's memberships (read back from the store once per process)
-    // and its stored profile, so notifications show its nick.
-    const std::string uid = result.user.user_id;
-    load_memberships(uid, ctx,
-                     [this, &ctx, session = peer.ref(), user = result.user,
-                      terminal = std::string(peer.terminal()), sessions] {
-                         load_profiles(
-                             {user.user_id}, ctx, [this, &ctx, session, user, terminal, sessions] {
-                                 for (const auto& g : options_.default_groups)
-                                     join_group(g, user.user_id);
-                                 // The user's groups and friends hear that it came online (cmd 9,
-                                 // cmd 29) when its first device arrives; like J-IM, cmd 9 reaches
-                                 // the new session too, before its cmd-6 reply (spec §6.3).
-                                 if (sessions == 1) {
-                                     notify_presence(user.user_id, true);
-                                     notify_friends(user.user_id, true, ctx);
-                                 }
-                                 delivery_.send_to_session(
-                                     session, proto::code(Command::login_resp),
-                                     SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
-                                 if (store_ != nullptr && options_.push_offline_on_login) {
-                                     push_offline(session, user.user_id, ctx);
-                                 }
-                             });
-                     });
+    // and its stored profile, so notifications show its nick. Both reads are queued at once (one
+    // store run, not two round trips); the second to finish continues, on this worker.
+    auto finish = [this, &ctx, session = peer.ref(), user = result.user,
+                   terminal = std::string(peer.terminal()), sessions] {
+        for (const auto& g : options_.default_groups) join_group(g, user.user_id);
+        // The user's groups and friends hear that it came online (cmd 9, cmd 29) when its
+        // first device arrives; like J-IM, cmd 9 reaches the new session too, before its
+        // cmd-6 reply (spec §6.3).
+        if (sessions == 1) {
+            notify_presence(user.user_id, true);
+            notify_friends(user.user_id, true, ctx);
+        }
+        delivery_.send_to_session(session, proto::code(Command::login_resp),
+                                  SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
+        if (store_ != nullptr && options_.push_offline_on_login) {
+            push_offline(session, user.user_id, ctx);
+        }
+    };
+    auto left = std::make_shared<int>(2);
+    auto one_done = [left, finish = std::move(finish)] {
+        if (--*left == 0) finish();
+    };
+    load_memberships(result.user.user_id, ctx, one_done);
+    load_profiles({result.user.user_id}, ctx, one_done);
 }
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never
