@@ -29,8 +29,10 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
           static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
       service_(auth, *this, groups_, clock,
                service::ServiceOptions{
-                   options_.default_groups, 1000, options_.push_offline_on_login, 1000,
-                   options_.presence_max_group_list, options_.presence_count_interval_ms},
+                   .default_groups = options_.default_groups,
+                   .push_offline_on_login = options_.push_offline_on_login,
+                   .presence_max_group_list = options_.presence_max_group_list,
+                   .presence_count_interval_ms = options_.presence_count_interval_ms},
                store),
       tls_(options_.tls_cert.empty()
                ? nullptr
