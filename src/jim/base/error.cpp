@@ -32,6 +32,8 @@ constexpr std::array<ErrorInfo, kErrcCount> kErrors{{
     {Errc::store_full, "store_full", 10002, 1011, 507},
     {Errc::store_error, "store_error", 10002, 1011, 500},
     {Errc::rate_limited, "rate_limited", 10002, 1008, 429},
+    {Errc::not_found, "not_found", 10002, 1008, 404},
+    {Errc::recall_too_late, "recall_too_late", 10010, 1008, 403},
     {Errc::peer_closed, "peer_closed", 0, 1000, 200},
     {Errc::io_error, "io_error", 0, 1011, 500},
     {Errc::login_timeout, "login_timeout", 0, 1008, 408},

@@ -40,6 +40,8 @@ enum class Errc : std::uint8_t {
     store_full,       // the store's disk is full: nothing was stored
     store_error,      // any other store failure: nothing was stored
     rate_limited,     // above limits.max_messages_per_s: refused; far above it: closed
+    not_found,        // the message (or other object) named does not exist (or has expired)
+    recall_too_late,  // the sender's recall came after chat.recall_window
     // Close reasons that are not protocol errors (counted by reason, never answered).
     peer_closed,           // the peer closed or reset the connection
     io_error,              // a socket error other than a reset

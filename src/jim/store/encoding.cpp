@@ -144,6 +144,12 @@ std::string follower_prefix(std::string_view user) {
 std::string follower_key(std::string_view user, std::string_view follower) {
     return tagged2('R', user, follower);
 }
+std::string read_cursor_prefix(std::string_view user) {
+    return tagged('k', user);
+}
+std::string read_cursor_key(std::string_view user, std::string_view conversation) {
+    return tagged2('k', user, conversation);
+}
 
 std::string seq_floor_key(std::string_view conversation) {
     std::string k = "fm";
@@ -181,18 +187,32 @@ bool parse_message_ref(std::string_view value, std::string& conversation, std::u
     return true;
 }
 
-std::string encode_message(const AppendRequest& request, std::string_view final_body) {
+namespace {
+
+std::string encode(std::int64_t create_time, std::string_view id, std::string_view sender,
+                   std::string_view client_msg_id, bool recalled, std::string_view body) {
     std::string v;
-    v.reserve(2 + 8 + 15 + request.id.size() + request.sender.size() +
-              request.client_msg_id.size() + final_body.size());
+    v.reserve(2 + 8 + 15 + id.size() + sender.size() + client_msg_id.size() + body.size());
     v.push_back(static_cast<char>(kRecordVersion));
-    v.push_back(0);  // flags: not recalled
-    put_be64(v, static_cast<std::uint64_t>(request.create_time));
-    put_str(v, request.id);
-    put_str(v, request.sender);
-    put_str(v, request.client_msg_id);
-    v.append(final_body);
+    v.push_back(static_cast<char>(recalled ? kFlagRecalled : 0));
+    put_be64(v, static_cast<std::uint64_t>(create_time));
+    put_str(v, id);
+    put_str(v, sender);
+    put_str(v, client_msg_id);
+    v.append(body);
     return v;
+}
+
+}  // namespace
+
+std::string encode_message(const AppendRequest& request, std::string_view final_body) {
+    return encode(request.create_time, request.id, request.sender, request.client_msg_id, false,
+                  final_body);
+}
+
+std::string encode_record(const MessageRecord& message, std::string_view client_msg_id) {
+    return encode(message.create_time, message.id, message.sender, client_msg_id, message.recalled,
+                  message.body);
 }
 
 bool decode_message(std::string_view value, MessageRecord& out, std::string* client_msg_id) {

@@ -13,6 +13,7 @@
 //   u <user> <group>                      -> "" (groups of a user)
 //   r <user> <friend>                     -> category (the user's contact list)
 //   R <friend> <user>                     -> "" (followers: whose lists hold the friend)
+//   k <user> <conv>                       -> <seq:8> (the user's read cursor)
 //   f m <conv>                            -> <seq:8> (every seq <= this has expired)
 //   f i <user>                            -> <inbox_seq:8> (every inbox_seq <= this is gone)
 //
@@ -64,6 +65,8 @@ std::string friend_prefix(std::string_view user);
 std::string friend_key(std::string_view user, std::string_view friend_id);
 std::string follower_prefix(std::string_view user);
 std::string follower_key(std::string_view user, std::string_view follower);
+std::string read_cursor_prefix(std::string_view user);
+std::string read_cursor_key(std::string_view user, std::string_view conversation);
 std::string seq_floor_key(std::string_view conversation);
 std::string inbox_floor_key(std::string_view user);
 
@@ -76,6 +79,8 @@ bool parse_message_ref(std::string_view value, std::string& conversation, std::u
 
 // Message record: version, flags, create_time, id, sender, client_msg_id, then the body.
 std::string encode_message(const AppendRequest& request, std::string_view final_body);
+// The same for a record read back (recall rewrites one): flags from message.recalled.
+std::string encode_record(const MessageRecord& message, std::string_view client_msg_id);
 // Fills every field of `out` but conversation and seq (they are in the key); `client_msg_id`
 // may be null. False if the bytes are not a record this version wrote.
 bool decode_message(std::string_view value, MessageRecord& out, std::string* client_msg_id);

@@ -124,6 +124,20 @@ void KvStore::followers(std::string user, Done<std::vector<std::string>> done) {
     enqueue(ListOp{follower_prefix(user), std::move(done)});
 }
 
+void KvStore::recall(RecallRequest request, std::function<void(RecallResult)> done) {
+    enqueue(RecallOp{std::move(request), std::move(done), {}});
+}
+
+void KvStore::set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
+                              Done<std::uint64_t> done) {
+    enqueue(CursorOp{std::move(user), std::move(conversation), seq, std::move(done)});
+}
+
+void KvStore::recent_conversations(std::string user, std::size_t limit,
+                                   Done<std::vector<ConversationSummary>> done) {
+    enqueue(RecentOp{std::move(user), limit, std::move(done)});
+}
+
 void KvStore::drain() {
     std::promise<void> finished;
     std::future<void> f = finished.get_future();
@@ -144,7 +158,9 @@ StoreStats KvStore::stats() const {
 bool KvStore::is_write(const Op& op) {
     return std::holds_alternative<AppendOp>(op) || std::holds_alternative<AckOp>(op) ||
            std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op) ||
-           std::holds_alternative<FriendOp>(op);
+           std::holds_alternative<FriendOp>(op) ||
+
+           std::holds_alternative<RecallOp>(op) || std::holds_alternative<CursorOp>(op);
 }
 
 std::size_t KvStore::write_bytes(const Op& op) {

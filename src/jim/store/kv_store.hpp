@@ -67,6 +67,11 @@ class KvStore final : public MessageStore {
                        std::function<void(Errc)> done) override;
     void friends(std::string user, Done<std::vector<Friend>> done) override;
     void followers(std::string user, Done<std::vector<std::string>> done) override;
+    void recall(RecallRequest request, std::function<void(RecallResult)> done) override;
+    void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
+                         Done<std::uint64_t> done) override;
+    void recent_conversations(std::string user, std::size_t limit,
+                              Done<std::vector<ConversationSummary>> done) override;
     void drain() override;
     StoreStats stats() const override;
 
@@ -108,6 +113,23 @@ class KvStore final : public MessageStore {
         std::string user;
         Done<std::vector<Friend>> done;
     };
+    struct RecallOp {
+        RecallRequest request;
+        std::function<void(RecallResult)> done;
+        RecallResult result;
+    };
+    struct CursorOp {
+        std::string user;
+        std::string conversation;
+        std::uint64_t seq;
+        Done<std::uint64_t> done;
+        Result<std::uint64_t> result = std::uint64_t{0};
+    };
+    struct RecentOp {
+        std::string user;
+        std::size_t limit;
+        Done<std::vector<ConversationSummary>> done;
+    };
     struct HistoryOp {
         HistoryQuery query;
         Done<std::vector<MessageRecord>> done;
@@ -132,8 +154,9 @@ class KvStore final : public MessageStore {
     struct DrainOp {
         std::promise<void>* done;
     };
-    using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, HistoryOp, LastSeqOp,
-                            InboxOp, GetProfileOp, ListOp, FriendsOp, DrainOp>;
+    using Op =
+        std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, RecallOp, CursorOp, HistoryOp,
+                     LastSeqOp, InboxOp, GetProfileOp, ListOp, FriendsOp, RecentOp, DrainOp>;
 
     // Live inbox entries of one user are exactly inbox_seq in [head, tail]: entries are added at
     // the tail and removed only from the head (ack, inbox_max), so the range has no holes.
@@ -147,6 +170,10 @@ class KvStore final : public MessageStore {
         KvBatch kv;
         // client-id key -> the first append of this batch that used it (duplicates in one batch).
         std::unordered_map<std::string, const AppendResult*> client_ids;
+        // Read cursors and recalled records staged in this batch (the engine does not see them
+        // before the commit): key -> value.
+        std::unordered_map<std::string, std::uint64_t> cursors;
+        std::unordered_map<std::string, MessageRecord> recalled;
         std::uint64_t inbox_dropped = 0;
     };
 
@@ -168,6 +195,8 @@ class KvStore final : public MessageStore {
     Result<std::optional<MessageRecord>> read_message(const std::string& conversation,
                                                       std::uint64_t seq);
     std::int64_t expiry_cutoff() const;
+    Result<std::vector<ConversationSummary>> read_recent(const std::string& user,
+                                                         std::size_t limit);
 
     // Writes (kv_store_write.cpp).
     void stage(Op& op, Batch& batch);
@@ -177,6 +206,11 @@ class KvStore final : public MessageStore {
     void stage_inbox_entry(const std::string& user, InboxState& inbox, const std::string& ref,
                            Batch& batch);
     void stage_ack(AckOp& op, Batch& batch);
+    // Recall and read cursors (kv_store_receipts.cpp).
+    void stage_recall(RecallOp& op, Batch& batch);
+    void stage_cursor(CursorOp& op, Batch& batch);
+    void stage_sender_cursor(const AppendRequest& r, std::uint64_t seq, Batch& batch);
+    Result<std::uint64_t> cursor_in(const std::string& key, const Batch& batch);
     void remove_inbox_range(const std::string& user, std::uint64_t from, std::uint64_t to,
                             KvBatch& batch);
     Result<std::uint64_t*> conversation_seq(const std::string& conversation);

@@ -35,6 +35,7 @@ void KvStore::execute_read(Op& op) {
                    [&](GetProfileOp& g) { deliver(g.done, kv_->get(profile_key(g.user))); },
                    [&](ListOp& l) { deliver(l.done, read_list(l.prefix)); },
                    [&](FriendsOp& f) { deliver(f.done, read_friends(f.user)); },
+                   [&](RecentOp& r) { deliver(r.done, read_recent(r.user, r.limit)); },
                    [](DrainOp& d) { d.done->set_value(); },
                    [](auto&) {},
                },

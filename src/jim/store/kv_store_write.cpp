@@ -20,6 +20,8 @@ void KvStore::stage(Op& op, Batch& batch) {
     std::visit(Overloaded{
                    [&](AppendOp& a) { stage_append(a, batch); },
                    [&](AckOp& a) { stage_ack(a, batch); },
+                   [&](RecallOp& r) { stage_recall(r, batch); },
+                   [&](CursorOp& c) { stage_cursor(c, batch); },
                    [&](ProfileOp& p) { batch.kv.put(profile_key(p.user), p.json); },
                    [&](MemberOp& m) {
                        if (m.add) {
@@ -62,6 +64,14 @@ void KvStore::complete_write(Op& op, Errc committed) {
                        if (a.done) a.done(std::move(a.result));
                    },
                    [&](AckOp& a) { finish(a); },
+                   [&](RecallOp& r) {
+                       if (committed != Errc::ok) r.result = RecallResult{committed, false, {}};
+                       if (r.done) r.done(std::move(r.result));
+                   },
+                   [&](CursorOp& c) {
+                       if (committed != Errc::ok) c.result = make_error_code(committed);
+                       if (c.done) c.done(c.result);
+                   },
                    [&](ProfileOp& p) { finish(p); },
                    [&](MemberOp& m) { finish(m); },
                    [&](FriendOp& f) { finish(f); },
@@ -109,6 +119,7 @@ void KvStore::stage_append(AppendOp& op, Batch& batch) {
 
     batch.kv.put(message_key(r.conversation, seq), encode_message(r, res.body));
     batch.kv.put(time_key(r.conversation, r.create_time, seq), {});
+    stage_sender_cursor(r, seq, batch);
     const std::string ref = message_ref(r.conversation, seq);
     if (!client_key.empty()) {
         batch.kv.put(client_key, ref);

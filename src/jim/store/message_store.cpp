@@ -31,6 +31,22 @@ std::string group_conversation(std::string_view group_id) {
     return key;
 }
 
+std::optional<std::string_view> group_of_conversation(std::string_view conversation) {
+    if (conversation.empty() || conversation.front() != 'g') return std::nullopt;
+    return conversation.substr(1);
+}
+
+bool users_of_conversation(std::string_view conversation, std::string_view& a,
+                           std::string_view& b) {
+    if (conversation.empty() || conversation.front() != 'u') return false;
+    conversation.remove_prefix(1);
+    const auto sep = conversation.find(kUnitSeparator);
+    if (sep == std::string_view::npos) return false;
+    a = conversation.substr(0, sep);
+    b = conversation.substr(sep + 1);
+    return true;
+}
+
 std::unique_ptr<MessageStore> open_store(const StoreOptions& options) {
     if (options.sync != "process" && options.sync != "machine") {
         throw std::runtime_error("store: sync must be \"process\" or \"machine\", not \"" +

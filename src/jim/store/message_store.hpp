@@ -22,6 +22,10 @@
 //   duplicate = true (and adds no inbox entries).
 // - Inboxes: inbox entries are removed only by ack_inbox(user, up_to), which removes exactly the
 //   entries with inbox_seq <= up_to, atomically; entries added meanwhile survive.
+// - Recall: recall() sets a message's recalled flag and may replace its body, atomically with
+//   its checks; every later read (history, inboxes, recent_conversations) returns it so.
+// - Read cursors only move forward and never past the conversation's last seq. An append moves
+//   its sender's cursor to the new seq (sending counts as having read the conversation).
 // - Errors never throw: they come back as Errc (store_full when the disk is full, store_error
 //   otherwise) and nothing is acknowledged that is not stored.
 // - Callbacks run on the store thread, in call order; they must not throw and must not call
@@ -30,6 +34,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +50,10 @@ namespace jim::store {
 // so the unit separator makes the keys unambiguous.
 std::string private_conversation(std::string_view user_a, std::string_view user_b);
 std::string group_conversation(std::string_view group_id);
+// The group id of a group conversation key, or nullopt.
+std::optional<std::string_view> group_of_conversation(std::string_view conversation);
+// The two users of a private conversation key, or false.
+bool users_of_conversation(std::string_view conversation, std::string_view& a, std::string_view& b);
 
 struct StoreOptions {
     std::string engine = "rocksdb";  // "rocksdb" | "memory"
@@ -105,6 +114,36 @@ struct HistoryQuery {
     std::size_t limit = 100;
 };
 
+// Marks one message as recalled (J-IM cmd 15). The checks run in this order: the message must
+// exist, be live (not expired) and carry `id` (else not_found); be from `sender` when that is
+// set (else forbidden); a message already recalled is answered with already = true; finally its
+// create_time must be >= sent_after (else recall_too_late).
+struct RecallRequest {
+    std::string conversation;
+    std::uint64_t seq = 0;
+    std::string id;
+    std::string sender;  // empty: any sender (the admin API)
+    std::int64_t sent_after = std::numeric_limits<std::int64_t>::min();
+    // The body history shows from now on, built from the stored record (the service drops the
+    // content). Runs on the store thread; must not throw. Null keeps the body.
+    std::function<std::string(const MessageRecord&)> rewrite;
+};
+
+struct RecallResult {
+    Errc error = Errc::ok;
+    bool already = false;   // it had been recalled before; nothing was written
+    MessageRecord message;  // as stored afterwards (recalled = true), when error == ok
+};
+
+// One conversation of a user with its unread count (recent_conversations).
+struct ConversationSummary {
+    std::string conversation;
+    std::uint64_t last_seq = 0;
+    std::uint64_t read_seq = 0;  // the user's read cursor (<= last_seq)
+    std::uint64_t unread = 0;    // last_seq - read_seq
+    MessageRecord last;          // the newest live message
+};
+
 struct InboxEntry {
     std::uint64_t inbox_seq = 0;  // per user, increasing
     MessageRecord message;
@@ -157,6 +196,19 @@ class MessageStore {
                                std::function<void(Errc)> done) = 0;
     virtual void friends(std::string user, Done<std::vector<Friend>> done) = 0;
     virtual void followers(std::string user, Done<std::vector<std::string>> done) = 0;
+
+    // Recall and receipts (P5). See RecallRequest for the checks.
+    virtual void recall(RecallRequest request, std::function<void(RecallResult)> done) = 0;
+    // Moves `user`'s read cursor in `conversation` to `seq`, clamped to the conversation's last
+    // seq and never backwards; the result is the cursor afterwards.
+    virtual void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
+                                 Done<std::uint64_t> done) = 0;
+    // The user's conversations that hold a live message, newest last message first, at most
+    // `limit`: every group it belongs to, and every private conversation it has sent or
+    // received in since this feature exists (the first message of a conversation files it for
+    // both users). Costs one lookup per conversation of the user.
+    virtual void recent_conversations(std::string user, std::size_t limit,
+                                      Done<std::vector<ConversationSummary>> done) = 0;
 
     // Blocks until every call made before it has completed (tests, shutdown).
     virtual void drain() = 0;

@@ -36,6 +36,38 @@ TEST_F(RocksDbStore, SeqContinuesAfterReopen) {
     EXPECT_EQ(seqs(history(*s, c)), (std::vector<std::uint64_t>{1, 2, 3, 4}));
 }
 
+TEST_F(RocksDbStore, RecallAndReadCursorsPersistAcrossReopen) {
+    const std::string c = private_conversation("alice", "bob");
+    {
+        auto s = open();
+        const auto a = append(*s, message(c, "alice", R"({"content":"secret"})", kT0));
+        append(*s, message(c, "alice", "{}", kT0 + 1));
+        append(*s, message(c, "alice", "{}", kT0 + 2));
+        RecallRequest r;
+        r.conversation = c;
+        r.seq = a.seq;
+        r.id = a.id;
+        r.rewrite = [](const MessageRecord&) { return std::string(R"({"recalled":true})"); };
+        EXPECT_EQ(await<RecallResult>([&](auto cb) { s->recall(r, cb); }).error, Errc::ok);
+        EXPECT_EQ(await<Result<std::uint64_t>>([&](auto cb) {
+                      s->set_read_cursor("bob", c, 2, cb);
+                  }).value(),
+                  2u);
+    }
+    auto s = open();
+    const auto h = history(*s, c);
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_TRUE(h[0].recalled);
+    EXPECT_EQ(h[0].body, R"({"recalled":true})");
+    EXPECT_FALSE(h[1].recalled);
+    const auto recent = await<Result<std::vector<ConversationSummary>>>([&](auto cb) {
+                            s->recent_conversations("bob", 10, cb);
+                        }).value();
+    ASSERT_EQ(recent.size(), 1u);
+    EXPECT_EQ(recent[0].read_seq, 2u);
+    EXPECT_EQ(recent[0].unread, 1u);
+}
+
 TEST_F(RocksDbStore, EverythingPersistsAcrossReopen) {
     const std::string c = private_conversation("alice", "bob");
     AppendResult first;
