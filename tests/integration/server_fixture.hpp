@@ -43,7 +43,7 @@ class ServerTest : public ::testing::Test {
             so.path = store_path_;
             store_ = store::open_store(so);
         }
-        server_ = std::make_unique<net::Server>(options, *auth_, clock_, store_.get());
+        server_ = std::make_unique<net::Server>(options, *auth_, clock(), store_.get());
         server_->start();
     }
     // Stops the server; the store's pending completions are drained before the server goes.
@@ -60,6 +60,9 @@ class ServerTest : public ::testing::Test {
         store_path_ = path;
     }
     void use_authenticator(std::unique_ptr<auth::Authenticator> a) { auth_ = std::move(a); }
+    // The server's clock for the next start(): a ManualClock makes time-bound rules testable.
+    void use_clock(const Clock& c) { clock_override_ = &c; }
+    const Clock& clock() const { return clock_override_ != nullptr ? *clock_override_ : clock_; }
 
     TcpClient connect() {
         auto c = TcpClient::connect("127.0.0.1", server_->port(), kWait);
@@ -88,6 +91,7 @@ class ServerTest : public ::testing::Test {
     net::Server& server() { return *server_; }
 
     SystemClock clock_;
+    const Clock* clock_override_ = nullptr;
     std::unique_ptr<auth::Authenticator> auth_;
     std::string store_engine_ = "memory";
     std::string store_path_;

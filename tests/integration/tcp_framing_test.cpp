@@ -94,7 +94,7 @@ TEST_F(ServerTest, UnknownCommandByteClosesTheConnectionAndIsCounted) {
 
 TEST_F(ServerTest, CommandWithoutHandlerGets10017OnCommand0) {
     TcpClient c = login("alice");
-    ASSERT_TRUE(c.send(15, R"({"cmd":15})"));
+    ASSERT_TRUE(c.send(16, R"({"cmd":16})"));  // a J-IM code only the server sends
     const auto f = c.read(kWait);
     ASSERT_TRUE(f);
     EXPECT_EQ(f->command, 0);

@@ -129,6 +129,10 @@ void HttpApi::handle_api(const Request& req, const std::string& path,
         });
         return;
     }
+    if (path == "/api/message/recall") {
+        if (method != http::verb::post) return respond(method_not_allowed(req, "POST"));
+        return handle_recall(req, respond);
+    }
     if (path == "/api/user/online") {
         if (method != http::verb::get && method != http::verb::post) {
             return respond(method_not_allowed(req, "GET, POST"));
@@ -182,6 +186,41 @@ void HttpApi::handle_api(const Request& req, const std::string& path,
     }
     if (handle_people(req, path, respond)) return;
     respond(json_error(req, http::status::not_found, "not_found", "no such API route"));
+}
+
+// POST /api/message/recall {"id":…,"seq":N,"groupId":g} or {"id":…,"seq":N,"from":a,"to":b}:
+// the admin recalls any message at any time (docs/http-api.md).
+void HttpApi::handle_recall(const Request& req, std::function<void(Response)>& respond) {
+    const auto bad = [&](std::string_view why) {
+        respond(
+            json_response(req, http::status::bad_request, resp_body(status::kSendFailed, {}, why)));
+    };
+    const auto o = proto::parse_object(req.body());
+    if (!o || req.body().empty()) return bad("the body must be a JSON object");
+    const auto id = proto::get_string(*o, "id");
+    const auto seq = proto::get_int(*o, "seq");
+    if (!id || id->empty() || !seq || *seq <= 0) return bad("id and seq (> 0) are required");
+    service::RecallTarget target;
+    target.seq = static_cast<std::uint64_t>(*seq);
+    target.id.assign(*id);
+    const auto group = proto::get_string(*o, "groupId").value_or("");
+    const auto from = proto::get_string(*o, "from").value_or("");
+    const auto to = proto::get_string(*o, "to").value_or("");
+    if (!group.empty()) {
+        target.conversation = store::group_conversation(group);
+    } else if (!from.empty() && !to.empty()) {
+        target.conversation = store::private_conversation(from, to);
+    } else {
+        return bad("groupId, or from and to, name the conversation");
+    }
+    backend_.recall(std::move(target), [req, respond](service::RecallOutcome out) {
+        if (out.error != Errc::ok) {
+            respond(json_response(req, static_cast<http::status>(error_info(out.error).http),
+                                  resp_body(out.code, {}, out.reason)));
+            return;
+        }
+        respond(json_response(req, http::status::ok, resp_body(status::kOk, out.body)));
+    });
 }
 
 }  // namespace jim::api

@@ -47,6 +47,10 @@ class Backend {
                                std::function<void(Errc)> done) = 0;
     virtual void friends(std::string user,
                          std::function<void(Result<std::vector<store::Friend>>)> done) = 0;
+    // Recalls a message as the admin (no sender check, no window); `done` runs on the calling
+    // worker.
+    virtual void recall(service::RecallTarget target,
+                        std::function<void(service::RecallOutcome)> done) = 0;
 };
 
 struct ApiOptions {
@@ -68,6 +72,7 @@ class HttpApi {
     // /api/user/profile and /api/user/friends (people_routes.cpp); false if `path` is neither.
     bool handle_people(const Request& req, const std::string& path,
                        std::function<void(Response)>& respond);
+    void handle_recall(const Request& req, std::function<void(Response)>& respond);
 
     ApiOptions options_;
     Backend& backend_;

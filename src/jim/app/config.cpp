@@ -293,6 +293,11 @@ std::vector<KeyDesc> make_key_table() {
         "presence.count_interval_ms",
         "Send a large group's online count at most once per this many milliseconds (1..3600000).",
         [](auto& c) -> auto& { return c.presence.count_interval_ms; }, 1, 3'600'000));
+    t.push_back(integer_key(
+        "chat.recall_window",
+        "Seconds after sending in which a sender may recall its message (cmd 15); 0: never. The "
+        "admin API recalls at any time.",
+        [](auto& c) -> auto& { return c.chat.recall_window; }, 0, 315360000));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,
                            {"trace", "debug", "info", "warn", "error", "off"}));

@@ -50,6 +50,7 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.push_offline_on_login = c.store.push_offline_on_login;
     o.presence_max_group_list = static_cast<std::size_t>(c.presence.max_group_list);
     o.presence_count_interval_ms = c.presence.count_interval_ms;
+    o.recall_window_ms = c.chat.recall_window * 1000;
     return o;
 }
 

@@ -28,6 +28,7 @@ struct ServerOptions {
     bool push_offline_on_login = true;          // store.push_offline_on_login
     std::size_t presence_max_group_list = 500;  // presence.max_group_list
     std::int64_t presence_count_interval_ms = 1000;  // presence.count_interval_ms
+    std::int64_t recall_window_ms = 120'000;         // chat.recall_window; 0: senders cannot recall
     std::size_t max_http_body = 1024 * 1024;         // HTTP API request bodies; 413 beyond it
     // Slow consumers: above high water the peer's input is not read until its outbox drains
     // below low water; above the hard cap it is closed (slow_consumer).

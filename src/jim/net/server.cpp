@@ -32,7 +32,8 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
                    .default_groups = options_.default_groups,
                    .push_offline_on_login = options_.push_offline_on_login,
                    .presence_max_group_list = options_.presence_max_group_list,
-                   .presence_count_interval_ms = options_.presence_count_interval_ms},
+                   .presence_count_interval_ms = options_.presence_count_interval_ms,
+                   .recall_window_ms = options_.recall_window_ms},
                store),
       tls_(options_.tls_cert.empty()
                ? nullptr
@@ -224,6 +225,13 @@ std::vector<api::SessionInfo> Server::sessions(std::string_view user) {
 
 std::size_t Server::kick(std::string_view user) {
     return close_user(user, Errc::kicked);
+}
+
+void Server::recall(service::RecallTarget target,
+                    std::function<void(service::RecallOutcome)> done) {
+    Worker* here = Worker::current();
+    if (here == nullptr) here = workers_[0].get();  // not reached: the API runs on workers
+    service_.recall(std::move(target), here->context(), {}, std::move(done));
 }
 
 void Server::send_chat(std::string_view from, std::string_view body,

@@ -85,6 +85,8 @@ class Server final : public service::Delivery, public api::Backend {
                        std::function<void(Errc)> done) override;
     void friends(std::string user,
                  std::function<void(Result<std::vector<store::Friend>>)> done) override;
+    void recall(service::RecallTarget target,
+                std::function<void(service::RecallOutcome)> done) override;
 
   private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,

@@ -6,6 +6,8 @@
 // measures it.
 #include "jim/proto/chat.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <array>
@@ -412,6 +414,24 @@ Errc prepare_chat(std::string_view json, std::string_view user, std::string_view
     }
     out.body.back() = '}';  // the last ','; there is one, since chatType is always a member
     return Errc::ok;
+}
+
+std::string recalled_chat_body(std::string_view body, std::string_view id, std::uint64_t seq) {
+    std::string out;
+    if (const auto o = parse_object(body); o && !body.empty()) {
+        // Copied member by member: object::erase would move the last member into the hole.
+        boost::json::value v(boost::json::object_kind);
+        auto& kept = v.get_object();
+        for (const auto& m : *o) {
+            if (m.key() != "content" && m.key() != "extras") kept.emplace(m.key(), m.value());
+        }
+        kept["recalled"] = true;
+        return boost::json::serialize(v);
+    }
+    out = "{\"id\":";
+    append_json_string(out, id);
+    out += ",\"recalled\":true,\"seq\":" + std::to_string(seq) + "}";
+    return out;
 }
 
 }  // namespace jim::proto

@@ -27,4 +27,9 @@ struct PreparedChat {
 Errc prepare_chat(std::string_view json, std::string_view user, std::string_view id,
                   std::int64_t now_ms, PreparedChat& out);
 
+// What a recalled message looks like from then on (history, inboxes, the cmd-16 push): the
+// stored ChatBody without "content" and "extras", with "recalled":true. A body that does not
+// parse (never written by this server) becomes {"id":…,"recalled":true,"seq":…}.
+std::string recalled_chat_body(std::string_view body, std::string_view id, std::uint64_t seq);
+
 }  // namespace jim::proto

@@ -27,6 +27,17 @@ std::string status_reply(Command command, int code, std::string_view reason,
     return out;
 }
 
+std::string push(Command command, std::string_view data_json) {
+    std::string out;
+    out.reserve(24 + data_json.size());
+    out += "{\"command\":";
+    out += std::to_string(static_cast<int>(command));
+    out += ",\"data\":";
+    out += data_json;
+    out += '}';
+    return out;
+}
+
 std::string_view heartbeat_reply() noexcept {
     return R"({"command":13,"data":{"hbbyte":-128}})";
 }

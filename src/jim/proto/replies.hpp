@@ -37,6 +37,9 @@ void append_user_json(std::string& out, const User& user, std::string_view statu
 // `user` member but never filled it; we do.
 std::string login_ok_reply(const User& user, std::string_view terminal);
 
+// A push without a status: {"command":X,"data":<data_json>} (J-IM's shape for notifications).
+std::string push(Command command, std::string_view data_json);
+
 // Chat push to receivers: {"command":11,"data":<chat body>}.
 std::string chat_push(std::string_view chat_body_json);
 // The same, built straight into the buffer every receiver shares (one allocation, no copy).

@@ -41,6 +41,7 @@ bool has_handler(Command c) noexcept {
         case Command::get_user_req:
         case Command::get_message_req:
         case Command::leave_group_req:
+        case Command::cancel_msg_req:
             return true;
         default:
             return false;
@@ -98,6 +99,10 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
         case Command::get_message_req:
             on_get_message(peer, ctx, body);
             break;
+        case Command::cancel_msg_req:
+            on_recall(peer, ctx, body);
+            break;
+
         default:
             break;  // unreachable: has_handler() above
     }

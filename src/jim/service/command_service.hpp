@@ -5,8 +5,9 @@
 //
 // The handlers are spread over command_service.cpp (dispatch, auth, login, close),
 // chat_handlers.cpp (cmd 11), group_handlers.cpp (cmd 7, 21), get_user.cpp (cmd 17),
-// people.cpp (profiles and friends, for the HTTP API) and presence.cpp (cmd 9/10/29 to
-// interested peers).
+// people.cpp (profiles and friends, for the HTTP API), presence.cpp (cmd 9/10/29 to
+// interested peers), message_handlers.cpp (cmd 19, offline push) and recall_handlers.cpp
+// (cmd 15).
 // Owner: the Server (one instance, shared by all workers). Thread: any worker; handle() keeps no
 // state of its own between calls (per-worker state lives in WorkerContext; shared state in the
 // thread-safe Delivery and Groups).
@@ -46,6 +47,23 @@ struct ChatOutcome {
     bool duplicate = false;  // a retried clientMsgId: the original's id and seq, not sent again
 };
 
+// One message to recall (cmd 15, or the admin API).
+struct RecallTarget {
+    std::string conversation;  // store::private_conversation / group_conversation
+    std::uint64_t seq = 0;
+    std::string id;
+    std::string by;  // the recalling user: only its own messages, within the window; empty: admin
+};
+
+// What became of a recall.
+struct RecallOutcome {
+    Errc error = Errc::ok;
+    int code = 0;        // J-IM status for the reply
+    std::string reason;  // when refused
+    std::string body;    // the recalled ChatBody as history shows it now
+    bool already = false;
+};
+
 struct ServiceOptions {
     // Groups every user is made a member of at login (J-IM's demo puts everyone in "100").
     std::vector<std::string> default_groups;
@@ -60,6 +78,8 @@ struct ServiceOptions {
     std::size_t presence_max_group_list = 500;
     // presence.count_interval_ms: at most one count update per large group per interval.
     std::int64_t presence_count_interval_ms = 1000;
+    // How long after sending (by the server's createTime) a sender may recall; 0: never.
+    std::int64_t recall_window_ms = 120'000;
 };
 
 class CommandService {
@@ -86,6 +106,11 @@ class CommandService {
     // on the calling worker.
     void send_chat(std::string_view user, std::string_view body, WorkerContext& ctx,
                    router::SessionRef exclude, std::function<void(ChatOutcome)> done);
+
+    // Recalls one message and tells the conversation's online sessions (cmd 16) except
+    // `exclude`. Needs a store. `done` runs on the calling worker.
+    void recall(RecallTarget target, WorkerContext& ctx, router::SessionRef exclude,
+                std::function<void(RecallOutcome)> done);
 
     // The network layer calls this when a user's last session has closed: every group the user
     // belongs to hears about it once (cmd 10, or a count for large groups), however many devices
@@ -124,6 +149,10 @@ class CommandService {
     void reply_get_user(router::SessionRef session, const std::string& user, std::int64_t type,
                         const std::vector<store::Friend>& friends);
     void on_get_message(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void on_recall(Peer& peer, WorkerContext& ctx, std::string_view body);
+    // Queues `body` for every online session of the conversation's users except `exclude`.
+    void send_to_conversation(std::string_view conversation, std::uint8_t command,
+                              const SharedBytes& body, router::SessionRef exclude);
     void push_offline(router::SessionRef session, std::string user, WorkerContext& ctx);
     void load_memberships(const std::string& user, WorkerContext& ctx, std::function<void()> then);
     // Caches the stored profiles of those of `users` that are not cached, then runs `then` on

@@ -260,3 +260,24 @@ TEST(MessageId, GeneratorsNeverCollide) {
 
 }  // namespace
 }  // namespace jim::proto
+
+namespace jim::proto {
+namespace {
+
+TEST(RecalledChatBody, DropsContentAndExtrasAndKeepsTheRest) {
+    const std::string body =
+        R"({"chatType":2,"content":"secret","extras":{"k":1},"from":"a","id":"i1","msgType":0,)"
+        R"("to":"b","createTime":5,"seq":3})";
+    EXPECT_EQ(recalled_chat_body(body, "i1", 3),
+              R"({"chatType":2,"from":"a","id":"i1","msgType":0,"to":"b","createTime":5,)"
+              R"("seq":3,"recalled":true})");
+}
+
+TEST(RecalledChatBody, AnUnparsableBodyBecomesAMinimalOne) {
+    EXPECT_EQ(recalled_chat_body("not json", "i\"1", 7),
+              R"({"id":"i\"1","recalled":true,"seq":7})");
+    EXPECT_EQ(recalled_chat_body("", "i", 1), R"({"id":"i","recalled":true,"seq":1})");
+}
+
+}  // namespace
+}  // namespace jim::proto

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "jim/proto/json_util.hpp"
 #include "jim/proto/status.hpp"
 #include "jim/service/command_service.hpp"
 
@@ -184,7 +185,7 @@ TEST_F(CommandServiceTest, CommandsNeedingLoginAnswerOnTheirReplyCommand) {
 TEST_F(CommandServiceTest, CommandsWithoutHandlerAnswer10017) {
     FakePeer p(1);
     login(p, "u1");
-    for (int cmd : {0, 2, 4, 6, 8, 9, 10, 12, 15, 16, 18, 20}) {
+    for (int cmd : {0, 2, 4, 6, 8, 9, 10, 12, 16, 18, 20}) {
         EXPECT_EQ(run(p, static_cast<std::uint8_t>(cmd), "{}"),
                   R"({"code":10017,"command":0,"msg":"cmd failed! 未知的cmd命令!"})")
             << cmd;
@@ -273,6 +274,25 @@ TEST_F(CommandServiceTest, GetUserListsGroupsWithMembersByType) {
               std::string::npos)
         << offline;
     EXPECT_EQ(run(p, 17, R"({"cmd":17,"userId":"u1"})").rfind(R"({"code":10004,)", 0), 0u);
+}
+
+}  // namespace
+}  // namespace jim::service
+
+namespace jim::service {
+namespace {
+
+TEST_F(CommandServiceTest, RecallWithoutAStoreIsUnsupportedAndBadBodiesAreRefused) {
+    FakePeer p(1);
+    login(p, "u1");
+    EXPECT_EQ(proto::parse_object(run(p, 15, "[1]"))->at("code").as_int64(), 10002);
+    EXPECT_EQ(proto::parse_object(run(p, 15, R"({"to":"u2","seq":1})"))->at("code").as_int64(),
+              10002);
+    EXPECT_EQ(proto::parse_object(run(p, 15, R"({"id":"x","seq":1})"))->at("code").as_int64(),
+              10002);
+    const auto o = proto::parse_object(run(p, 15, R"({"id":"x","seq":1,"to":"u2"})"));
+    EXPECT_EQ(o->at("code").as_int64(), 10017);
+    EXPECT_EQ(o->at("command").as_int64(), 16);
 }
 
 }  // namespace
