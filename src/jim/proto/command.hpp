@@ -31,13 +31,19 @@ enum class Command : std::uint8_t {
     // jim extensions (docs/protocol.md); J-IM's codes keep their meaning.
     leave_group_req = 21,
     leave_group_resp = 22,
+    delivered_req = 23,   // receiving client: "this message reached me"
+    delivered_resp = 24,  // error reply to 23, or the receipt pushed to the sender
+    read_req = 25,        // move the read cursor of one conversation
+    read_resp = 26,       // reply to 25, or the cursor pushed to other devices and the peer
+    recent_req = 27,      // recent conversations with unread counts
+    recent_resp = 28,
     // Server push only (a client sending it gets 10017): a friend's presence, or the online
     // count of a large group.
     presence = 29,
 };
 
 // Highest command code a client may send; the TCP decoder closes on anything above.
-inline constexpr std::uint8_t kMaxCommand = 22;
+inline constexpr std::uint8_t kMaxCommand = 28;
 // Highest command code the server sends (pushes such as 29 go only to clients): what a client's
 // decoder must accept.
 inline constexpr std::uint8_t kMaxServerCommand = 29;
@@ -62,6 +68,9 @@ constexpr Command reply_command(Command request) noexcept {
         case Command::get_user_req:
         case Command::get_message_req:
         case Command::leave_group_req:
+        case Command::delivered_req:
+        case Command::read_req:
+        case Command::recent_req:
             return static_cast<Command>(code(request) + 1);
         default:
             return Command::unknown;

@@ -42,6 +42,9 @@ bool has_handler(Command c) noexcept {
         case Command::get_message_req:
         case Command::leave_group_req:
         case Command::cancel_msg_req:
+        case Command::delivered_req:
+        case Command::read_req:
+        case Command::recent_req:
             return true;
         default:
             return false;
@@ -101,6 +104,15 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
             break;
         case Command::cancel_msg_req:
             on_recall(peer, ctx, body);
+            break;
+        case Command::delivered_req:
+            on_delivered(peer, body);
+            break;
+        case Command::read_req:
+            on_read(peer, ctx, body);
+            break;
+        case Command::recent_req:
+            on_recent(peer, ctx, body);
             break;
 
         default:

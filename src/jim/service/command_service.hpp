@@ -6,8 +6,8 @@
 // The handlers are spread over command_service.cpp (dispatch, auth, login, close),
 // chat_handlers.cpp (cmd 11), group_handlers.cpp (cmd 7, 21), get_user.cpp (cmd 17),
 // people.cpp (profiles and friends, for the HTTP API), presence.cpp (cmd 9/10/29 to
-// interested peers), message_handlers.cpp (cmd 19, offline push) and recall_handlers.cpp
-// (cmd 15).
+// interested peers), message_handlers.cpp (cmd 19, offline push), recall_handlers.cpp
+// (cmd 15) and receipt_handlers.cpp (cmd 23, 25, 27).
 // Owner: the Server (one instance, shared by all workers). Thread: any worker; handle() keeps no
 // state of its own between calls (per-worker state lives in WorkerContext; shared state in the
 // thread-safe Delivery and Groups).
@@ -150,6 +150,9 @@ class CommandService {
                         const std::vector<store::Friend>& friends);
     void on_get_message(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_recall(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void on_delivered(Peer& peer, std::string_view body);
+    void on_read(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void on_recent(Peer& peer, WorkerContext& ctx, std::string_view body);
     // Queues `body` for every online session of the conversation's users except `exclude`.
     void send_to_conversation(std::string_view conversation, std::uint8_t command,
                               const SharedBytes& body, router::SessionRef exclude);

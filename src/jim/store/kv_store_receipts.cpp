@@ -150,7 +150,8 @@ Result<std::vector<ConversationSummary>> KvStore::read_recent(const std::string&
         if (x.last.create_time != y.last.create_time) {
             return x.last.create_time > y.last.create_time;
         }
-        return x.conversation < y.conversation;
+        // Within one millisecond the time-ordered ids decide (exact for one worker).
+        return x.last.id > y.last.id;
     });
     if (out.size() > limit) out.resize(limit);
     return out;

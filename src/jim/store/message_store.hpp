@@ -203,7 +203,8 @@ class MessageStore {
     // seq and never backwards; the result is the cursor afterwards.
     virtual void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
                                  Done<std::uint64_t> done) = 0;
-    // The user's conversations that hold a live message, newest last message first, at most
+    // The user's conversations that hold a live message, newest last message first (by
+    // create_time, then by id, which the server makes time-ordered), at most
     // `limit`: every group it belongs to, and every private conversation it has sent or
     // received in since this feature exists (the first message of a conversation files it for
     // both users). Costs one lookup per conversation of the user.

@@ -192,3 +192,22 @@ TEST(JsonUtil, OutOfRangeDoublesAreNotIntegers) {
 
 }  // namespace
 }  // namespace jim::proto
+
+namespace jim::proto {
+namespace {
+
+TEST(Commands, RepliesPairWithTheirRequestsAndTheRangeCoversEveryCode) {
+    EXPECT_EQ(reply_command(Command::cancel_msg_req), Command::cancel_msg_resp);
+    EXPECT_EQ(reply_command(Command::delivered_req), Command::delivered_resp);
+    EXPECT_EQ(reply_command(Command::read_req), Command::read_resp);
+    EXPECT_EQ(reply_command(Command::recent_req), Command::recent_resp);
+    EXPECT_EQ(reply_command(Command::recent_resp), Command::unknown);
+    EXPECT_EQ(kMaxCommand, code(Command::recent_resp));
+}
+
+TEST(Push, HasNoStatus) {
+    EXPECT_EQ(push(Command::read_resp, R"({"seq":1})"), R"({"command":26,"data":{"seq":1}})");
+}
+
+}  // namespace
+}  // namespace jim::proto
