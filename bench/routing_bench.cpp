@@ -107,6 +107,8 @@ class RegistryDelivery final : public service::Delivery {
     }
     std::size_t close_user(std::string_view, Errc) override { return 0; }
     bool online(std::string_view user) override { return registry.online(user); }
+    std::vector<SessionEntry> sessions_of(std::string_view) override { return {}; }
+    void close_session(router::SessionRef, Errc) override {}
 
     router::Registry registry;
     std::vector<FakePeer*> peers;

@@ -284,6 +284,12 @@ std::vector<KeyDesc> make_key_table() {
         "store.push_offline_on_login",
         "Push offline messages right after login (then cmd 19 type 0 returns only newer ones).",
         [](auto& c) -> auto& { return c.store.push_offline_on_login; }));
+    t.push_back(string_key(
+        "session.kick_policy",
+        "What a new login does to the user's older sessions: none (keep all, like J-IM), "
+        "same_terminal (close those on the same protocol, tcp or ws) or single (close all).",
+        [](auto& c) -> auto& { return c.session.kick_policy; }, false,
+        {"none", "same_terminal", "single"}));
     t.push_back(integer_key(
         "presence.max_group_list",
         "Groups with more members than this hear presence changes as a count (cmd 29), not as "

@@ -67,6 +67,9 @@ struct Config {
         std::int64_t max_group_list = 500;  // larger groups hear counts (cmd 29), not cmd 9/10
         std::int64_t count_interval_ms = 1000;
     } presence;
+    struct Session {
+        std::string kick_policy = "none";  // "none" | "same_terminal" | "single"
+    } session;
     struct Chat {
         std::int64_t recall_window = 120;  // seconds; 0: senders cannot recall
     } chat;

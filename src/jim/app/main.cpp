@@ -51,6 +51,8 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.presence_max_group_list = static_cast<std::size_t>(c.presence.max_group_list);
     o.presence_count_interval_ms = c.presence.count_interval_ms;
     o.recall_window_ms = c.chat.recall_window * 1000;
+    o.kick_policy = jim::service::parse_kick_policy(c.session.kick_policy)
+                        .value_or(jim::service::KickPolicy::none);  // validated by the config
     return o;
 }
 

@@ -42,6 +42,7 @@ constexpr std::array<ErrorInfo, kErrcCount> kErrors{{
     {Errc::too_many_connections, "too_many_connections", 0, 1013, 503},
     {Errc::connection_rate, "connection_rate", 0, 1013, 429},
     {Errc::kicked, "kicked", 10021, 1000, 200},
+    {Errc::replaced, "replaced", 10021, 1000, 409},
     {Errc::server_shutdown, "server_shutdown", 0, 1001, 503},
 }};
 

@@ -51,6 +51,7 @@ enum class Errc : std::uint8_t {
     too_many_connections,  // limits.max_connections or max_connections_per_ip reached
     connection_rate,       // limits.max_new_connections_per_ip_per_s exceeded
     kicked,                // closed by the user's own close command on another session, or the API
+    replaced,              // closed by a newer login of the same user (session.kick_policy)
     server_shutdown,       // the server is stopping
 };
 

@@ -8,6 +8,7 @@
 
 #include "jim/codec/tcp_frame.hpp"
 #include "jim/net/ip_limiter.hpp"
+#include "jim/service/kick_policy.hpp"
 
 namespace jim::net {
 
@@ -39,6 +40,7 @@ struct ServerOptions {
     IpLimits per_ip;                       // connections and new connections per address
     std::uint32_t max_messages_per_s = 0;  // per connection (token bucket); 0: no limit
     std::int64_t tick_ms = 100;            // timer wheel resolution
+    service::KickPolicy kick_policy = service::KickPolicy::none;  // session.kick_policy
 };
 
 }  // namespace jim::net

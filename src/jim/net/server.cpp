@@ -27,14 +27,15 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
     : options_(std::move(options)),
       worker_count_(
           static_cast<std::size_t>(options_.workers > 0 ? options_.workers : usable_cpus())),
-      service_(auth, *this, groups_, clock,
-               service::ServiceOptions{
-                   .default_groups = options_.default_groups,
-                   .push_offline_on_login = options_.push_offline_on_login,
-                   .presence_max_group_list = options_.presence_max_group_list,
-                   .presence_count_interval_ms = options_.presence_count_interval_ms,
-                   .recall_window_ms = options_.recall_window_ms},
-               store),
+      service_(
+          auth, *this, groups_, clock,
+          service::ServiceOptions{.default_groups = options_.default_groups,
+                                  .push_offline_on_login = options_.push_offline_on_login,
+                                  .presence_max_group_list = options_.presence_max_group_list,
+                                  .presence_count_interval_ms = options_.presence_count_interval_ms,
+                                  .recall_window_ms = options_.recall_window_ms,
+                                  .kick_policy = options_.kick_policy},
+          store),
       tls_(options_.tls_cert.empty()
                ? nullptr
                : std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key)),
@@ -191,6 +192,18 @@ void Server::send_to_session(router::SessionRef session, std::uint8_t command,
                              const SharedBytes& body) {
     if (session)
         route(session, Envelope{session, Envelope::Kind::deliver, command, Errc::ok, body});
+}
+
+std::vector<service::Delivery::SessionEntry> Server::sessions_of(std::string_view user) {
+    std::vector<SessionEntry> out;
+    for (const auto& e : registry_.sessions(user)) {
+        out.push_back({e.ref, codec::protocol_name(static_cast<codec::Protocol>(e.protocol))});
+    }
+    return out;
+}
+
+void Server::close_session(router::SessionRef session, Errc reason) {
+    if (session) route(session, Envelope{session, Envelope::Kind::close, 0, reason, {}});
 }
 
 std::size_t Server::close_user(std::string_view user, Errc reason) {

@@ -65,6 +65,8 @@ class Server final : public service::Delivery, public api::Backend {
     std::size_t close_user(std::string_view user, Errc reason) override;
     void send_to_session(router::SessionRef session, std::uint8_t command,
                          const SharedBytes& body) override;
+    std::vector<SessionEntry> sessions_of(std::string_view user) override;
+    void close_session(router::SessionRef session, Errc reason) override;
 
     // api::Backend (called on a worker thread)
     bool online(std::string_view user) override;

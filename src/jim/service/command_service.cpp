@@ -164,6 +164,7 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
         return;
     }
     const std::size_t sessions = peer.bind_user(result.user);
+    apply_kick_policy(peer);
     remember_login_profile(result.user);
     // The rest waits for the user's memberships (read back from the store once per process)
     // and its stored profile, so notifications show its nick. Both reads are queued at once (one
@@ -190,6 +191,33 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
     };
     load_memberships(result.user.user_id, ctx, one_done);
     load_profiles({result.user.user_id}, ctx, one_done);
+}
+
+// session.kick_policy: the sessions of this user that logged in before this one and share its
+// terminal (same_terminal) or all of them (single) are told why (cmd 14, 10021, data.policy)
+// and closed. Only older sessions are closed, in the registry's login order, so two logins
+// racing on different workers cannot close each other.
+void CommandService::apply_kick_policy(Peer& peer) {
+    const KickPolicy policy = options_.kick_policy;
+    if (policy == KickPolicy::none) return;
+    const auto mine = peer.ref();
+    std::string notice;
+    for (const auto& s : delivery_.sessions_of(peer.user())) {
+        if (s.ref == mine) break;  // everything after this one logged in later
+        if (policy == KickPolicy::same_terminal && s.terminal != peer.terminal()) continue;
+        if (notice.empty()) {
+            std::string data = "{\"policy\":";
+            proto::append_json_string(data, kick_policy_name(policy));
+            data += ",\"terminal\":";
+            proto::append_json_string(data, peer.terminal());
+            data += '}';
+            notice = proto::status_reply(Command::close_req, status::kCloseOk,
+                                         "replaced by a newer login of this user", data);
+        }
+        delivery_.send_to_session(s.ref, proto::code(Command::close_req),
+                                  SharedBytes::copy_of(notice));
+        delivery_.close_session(s.ref, Errc::replaced);
+    }
 }
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never

@@ -23,6 +23,7 @@
 #include "jim/base/clock.hpp"
 #include "jim/proto/message_id.hpp"
 #include "jim/router/groups.hpp"
+#include "jim/service/kick_policy.hpp"
 #include "jim/service/peer.hpp"
 #include "jim/service/presence_throttle.hpp"
 #include "jim/store/message_store.hpp"
@@ -80,6 +81,8 @@ struct ServiceOptions {
     std::int64_t presence_count_interval_ms = 1000;
     // How long after sending (by the server's createTime) a sender may recall; 0: never.
     std::int64_t recall_window_ms = 120'000;
+    // What a new login does to the user's older sessions (session.kick_policy).
+    KickPolicy kick_policy = KickPolicy::none;
 };
 
 class CommandService {
@@ -142,6 +145,7 @@ class CommandService {
     void on_auth(Peer& peer, std::string_view body);
     void on_login(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_close(Peer& peer, std::string_view body);
+    void apply_kick_policy(Peer& peer);
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_join(Peer& peer, std::string_view body);
     void on_leave(Peer& peer, std::string_view body);

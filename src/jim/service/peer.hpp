@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "jim/base/error.hpp"
 #include "jim/base/shared_bytes.hpp"
@@ -46,6 +47,15 @@ class Delivery {
     virtual std::size_t close_user(std::string_view user, Errc reason) = 0;
     // Whether `user` has at least one live session.
     virtual bool online(std::string_view user) = 0;
+    // One live session and its terminal ("tcp", "ws"; a static string).
+    struct SessionEntry {
+        router::SessionRef ref;
+        std::string_view terminal;
+    };
+    // The user's live sessions, oldest login first.
+    virtual std::vector<SessionEntry> sessions_of(std::string_view user) = 0;
+    // Closes one session (after flushing what is queued for it) if it is still alive.
+    virtual void close_session(router::SessionRef session, Errc reason) = 0;
 };
 
 }  // namespace jim::service

@@ -73,6 +73,16 @@ class FakeDelivery final : public Delivery {
         const auto it = sessions.find(std::string(user));
         return it != sessions.end() && !it->second.empty();
     }
+    std::vector<SessionEntry> sessions_of(std::string_view user) override {
+        std::vector<SessionEntry> out;
+        for (auto* p : sessions[std::string(user)]) out.push_back({p->ref(), p->terminal()});
+        return out;
+    }
+    void close_session(router::SessionRef session, Errc reason) override {
+        for (auto* p : all) {
+            if (p->ref() == session) p->close(reason);
+        }
+    }
     std::map<std::string, std::vector<FakePeer*>> sessions;
 };
 
