@@ -227,6 +227,7 @@ void KvStore::process(std::vector<Op>& ops) {
     const std::size_t first_write = i;
     Batch batch;
     for (; i < ops.size() && is_write(ops[i]); ++i) stage(ops[i], batch);
+    stage_cursors(batch);
     Errc committed = Errc::ok;
     if (!batch.kv.empty()) {
         committed = kv_->write(batch.kv);

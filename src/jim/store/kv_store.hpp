@@ -171,7 +171,7 @@ class KvStore final : public MessageStore {
         // client-id key -> the first append of this batch that used it (duplicates in one batch).
         std::unordered_map<std::string, const AppendResult*> client_ids;
         // Read cursors and recalled records staged in this batch (the engine does not see them
-        // before the commit): key -> value.
+        // before the commit): key -> value. Cursors are written once each, by stage_cursors().
         std::unordered_map<std::string, std::uint64_t> cursors;
         std::unordered_map<std::string, MessageRecord> recalled;
         std::uint64_t inbox_dropped = 0;
@@ -207,6 +207,7 @@ class KvStore final : public MessageStore {
                            Batch& batch);
     void stage_ack(AckOp& op, Batch& batch);
     // Recall and read cursors (kv_store_receipts.cpp).
+    void stage_cursors(Batch& batch);
     void stage_recall(RecallOp& op, Batch& batch);
     void stage_cursor(CursorOp& op, Batch& batch);
     void stage_sender_cursor(const AppendRequest& r, std::uint64_t seq, Batch& batch);

@@ -77,10 +77,7 @@ void KvStore::stage_cursor(CursorOp& op, Batch& batch) {
         return;
     }
     const std::uint64_t target = std::min(op.seq, **last);
-    if (target > *current) {
-        batch.kv.put(key, be64(target));
-        batch.cursors[key] = target;
-    }
+    if (target > *current) batch.cursors[key] = target;  // written by stage_cursors()
     op.result = std::max(target, *current);
 }
 
@@ -88,17 +85,19 @@ void KvStore::stage_cursor(CursorOp& op, Batch& batch) {
 // only grow, so this never moves a cursor back). The first message of a private conversation
 // also files it for the receiver (cursor 0), which is how recent_conversations finds it.
 void KvStore::stage_sender_cursor(const AppendRequest& r, std::uint64_t seq, Batch& batch) {
-    std::string key = read_cursor_key(r.sender, r.conversation);
-    batch.kv.put(key, be64(seq));
-    batch.cursors[std::move(key)] = seq;
+    batch.cursors[read_cursor_key(r.sender, r.conversation)] = seq;
     std::string_view a, b;
     if (seq != 1 || !users_of_conversation(r.conversation, a, b)) return;
     const std::string_view other = a == r.sender ? b : a;
     if (other == r.sender) return;
     std::string other_key = read_cursor_key(other, r.conversation);
-    if (batch.cursors.contains(other_key)) return;
-    batch.kv.put(other_key, be64(0));
-    batch.cursors[std::move(other_key)] = 0;
+    batch.cursors.try_emplace(std::move(other_key), 0);
+}
+
+// Every cursor the batch moved, written once however many of its messages moved it: a sender
+// with many messages in one commit costs one key, not one per message (bench/RESULTS.md).
+void KvStore::stage_cursors(Batch& batch) {
+    for (const auto& [key, seq] : batch.cursors) batch.kv.put(key, be64(seq));
 }
 
 // Every group of the user and every private conversation with a cursor; the newest live
