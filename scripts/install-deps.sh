@@ -10,10 +10,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev clang-format
+  redis-server  # the redis store and cluster tests start their own on a loopback port
 )
-if [ "${JIM_WITH_EXTRAS:-0}" = 1 ]; then
-  packages+=(redis-server)
-fi
 
 missing=()
 for p in "${packages[@]}"; do
