@@ -4,10 +4,11 @@
 // Tests fail (not skip) when redis-server is missing: scripts/install-deps.sh installs it.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>  // mkdtemp
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,8 +21,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace jim::testing {
 
@@ -76,12 +75,26 @@ class RedisServer {
         std::vector<char*> args;
         for (auto& a : argv) args.push_back(a.data());
         args.push_back(nullptr);
-        if (::posix_spawn(&pid_, kBinary, nullptr, nullptr, args.data(), environ) != 0) {
-            pid_ = -1;
+        if (::access(kBinary, X_OK) != 0) {
             throw std::runtime_error(std::string("cannot start ") + kBinary +
                                      " (install the redis-server package: "
                                      "scripts/install-deps.sh)");
         }
+        // fork + exec rather than posix_spawn: the child must die with the test (a crashed test
+        // runs no destructor) and must not hold the test's stdout (ctest would wait for EOF).
+        const pid_t parent = ::getpid();
+        pid_ = ::fork();
+        if (pid_ == 0) {  // only async-signal-safe calls until exec
+            ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (::getppid() != parent) ::_exit(127);
+            const int null_fd = ::open("/dev/null", O_RDWR);
+            ::dup2(null_fd, 0);
+            ::dup2(null_fd, 1);
+            ::dup2(null_fd, 2);
+            ::execv(kBinary, args.data());
+            ::_exit(127);
+        }
+        if (pid_ < 0) throw std::runtime_error("fork failed");
         const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
         while (!answers_ping()) {
             int status = 0;

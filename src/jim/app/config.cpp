@@ -267,8 +267,18 @@ std::vector<KeyDesc> make_key_table() {
     t.push_back(string_key(
         "store.engine",
         "Where messages, inboxes and memberships live: rocksdb (under server.data_dir), memory "
-        "(lost on exit) or none (nothing stored, like J-IM without store mode).",
-        [](auto& c) -> auto& { return c.store.engine; }, false, {"rocksdb", "memory", "none"}));
+        "(lost on exit), redis (store.redis; shared by a cluster) or none (nothing stored, like "
+        "J-IM without store mode).",
+        [](auto& c) -> auto& { return c.store.engine; }, false,
+        {"rocksdb", "memory", "redis", "none"}));
+    t.push_back(string_key(
+        "store.redis",
+        "The Redis 7 server of store.engine = \"redis\" (redis://host:port; appendonly yes).",
+        [](auto& c) -> auto& { return c.store.redis; }, false));
+    t.push_back(string_key(
+        "store.redis_prefix",
+        "First part of every Redis key of the store (several jims, one Redis).",
+        [](auto& c) -> auto& { return c.store.redis_prefix; }, false));
     t.push_back(string_key(
         "store.sync",
         "process: an acked message survives a crash of jim; machine: also a power loss (fsync).",

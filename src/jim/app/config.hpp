@@ -57,10 +57,12 @@ struct Config {
         } jwt;
     } auth;
     struct Store {
-        std::string engine = "rocksdb";  // "rocksdb" | "memory" | "none"
-        std::string sync = "process";    // "process" | "machine"
-        std::int64_t history_ttl_s = 0;  // 0: keep history forever
-        std::int64_t inbox_max = 10000;  // per user; 0: no cap
+        std::string engine = "rocksdb";                // "rocksdb" | "memory" | "redis" | "none"
+        std::string redis = "redis://127.0.0.1:6379";  // engine "redis": the server
+        std::string redis_prefix = "jim";              // engine "redis": first part of every key
+        std::string sync = "process";                  // "process" | "machine"
+        std::int64_t history_ttl_s = 0;                // 0: keep history forever
+        std::int64_t inbox_max = 10000;                // per user; 0: no cap
         bool push_offline_on_login = true;
     } store;
     struct Presence {

@@ -161,10 +161,13 @@ int main(int argc, char** argv) {
             so.engine = config.store.engine;
             so.path = (std::filesystem::path(config.server.data_dir) / "messages").string();
             so.sync = config.store.sync;
+            so.redis = config.store.redis;
+            so.redis_prefix = config.store.redis_prefix;
             so.history_ttl_s = config.store.history_ttl_s;
             so.inbox_max = static_cast<std::size_t>(config.store.inbox_max);
             store = jim::store::open_store(so);
-            spdlog::info("store: {} at {} (sync = {})", so.engine, so.path, so.sync);
+            spdlog::info("store: {} at {} (sync = {})", so.engine,
+                         so.engine == "redis" ? so.redis : so.path, so.sync);
         }
         jim::net::Server server(server_options(config), *auth, clock, store.get());
         server.start();

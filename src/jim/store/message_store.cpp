@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "jim/store/memory_store.hpp"
+#include "jim/store/redis_store.hpp"
 #include "jim/store/rocksdb_store.hpp"
 
 namespace jim::store {
@@ -55,8 +56,9 @@ std::unique_ptr<MessageStore> open_store(const StoreOptions& options) {
     if (options.history_ttl_s < 0) throw std::runtime_error("store: history_ttl_s must be >= 0");
     if (options.engine == "rocksdb") return open_rocksdb_store(options);
     if (options.engine == "memory") return make_memory_store(options);
+    if (options.engine == "redis") return open_redis_store(options);
     throw std::runtime_error("store: unknown engine \"" + options.engine +
-                             "\" (expected \"rocksdb\" or \"memory\")");
+                             "\" (expected \"rocksdb\", \"memory\" or \"redis\")");
 }
 
 }  // namespace jim::store

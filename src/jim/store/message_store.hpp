@@ -3,7 +3,8 @@
 // contact lists (friends).
 //
 // Engines: "memory" (tests) and "rocksdb" (the default, under --data-dir), both one KvStore
-// (kv_store.hpp) over an ordered key-value engine; Redis comes with P6. One conformance suite
+// (kv_store.hpp) over an ordered key-value engine, and "redis" (redis_store.hpp), shared by the
+// nodes of a cluster. One conformance suite
 // (tests/unit/store) runs against every engine. Design and key layout: docs/storage.md.
 //
 // Contracts every engine keeps:
@@ -16,7 +17,7 @@
 //   fsynced, survives power loss). Appends waiting together are committed together (group
 //   commit: one log write for many senders).
 // - Sequence numbers: per conversation, starting at 1, gap-free and strictly increasing, also
-//   across restarts.
+//   across restarts (and, with the redis engine, across the nodes sharing the server).
 // - Idempotency: an append with a non-empty client_msg_id already seen from the same sender is
 //   not stored again; its result repeats the original id, seq, create_time and body with
 //   duplicate = true (and adds no inbox entries).
@@ -56,9 +57,11 @@ std::optional<std::string_view> group_of_conversation(std::string_view conversat
 bool users_of_conversation(std::string_view conversation, std::string_view& a, std::string_view& b);
 
 struct StoreOptions {
-    std::string engine = "rocksdb";  // "rocksdb" | "memory"
+    std::string engine = "rocksdb";  // "rocksdb" | "memory" | "redis"
     std::string path;                // rocksdb: the database directory (created if missing)
-    std::string sync = "process";    // "process" | "machine"
+    std::string redis = "redis://127.0.0.1:6379";  // redis: the server
+    std::string redis_prefix = "jim";              // redis: first part of every key
+    std::string sync = "process";                  // "process" | "machine"
     std::int64_t history_ttl_s = 0;  // 0: keep history forever; else drop older messages
     std::size_t inbox_max = 10000;   // per user (0: no cap); the oldest are dropped and counted
     // Decides which messages are older than history_ttl_s (compared with create_time). Not owned,

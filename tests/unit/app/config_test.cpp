@@ -35,6 +35,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.outbox_high_water_bytes, b.limits.outbox_high_water_bytes);
     EXPECT_EQ(a.limits.outbox_low_water_bytes, b.limits.outbox_low_water_bytes);
     EXPECT_EQ(a.limits.max_outbox_bytes, b.limits.max_outbox_bytes);
+    EXPECT_EQ(a.store.redis, b.store.redis);
+    EXPECT_EQ(a.store.redis_prefix, b.store.redis_prefix);
     EXPECT_EQ(a.tls.cert, b.tls.cert);
     EXPECT_EQ(a.tls.key, b.tls.key);
     EXPECT_EQ(a.http.root, b.http.root);

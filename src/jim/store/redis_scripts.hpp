@@ -1,0 +1,37 @@
+#pragma once
+// The Lua scripts of the redis engine (redis_store.cpp). Each runs atomically in Redis, so one
+// script per call keeps every MessageStore contract that needs more than one key (seq +
+// message + indexes + inbox entries; an inbox ack) without a round trip per step. Key layout
+// and arguments: docs/storage.md, "Redis engine".
+// Thread: any (constants).
+
+#include <string_view>
+
+namespace jim::store::detail::redis_lua {
+
+// KEYS: seq, msg, time, conversation cid map, sender cid hash, expiry index,
+//       then (inbox list, inbox base) per recipient.
+// ARGV: prefix, conversation, sender, client_msg_id, record header, body head (up to and
+//       including "seq":), body tail, create_time, inbox_max, ttl on (1/0).
+// Returns {0, seq, dropped} for a new message, {1, seq, record} for a duplicate.
+extern const std::string_view kAppend;
+
+// KEYS: seq, msg, time, floor. ARGV: cutoff ("" without expiry), after_seq, offset, limit,
+// begin ("" for none), end ("" for none). Returns {seq, record, seq, record, ...}.
+extern const std::string_view kHistory;
+
+// KEYS: inbox list, inbox base. ARGV: prefix, limit, cutoff ("" without expiry).
+// Returns {inbox_seq, conversation, seq, record, ...}.
+extern const std::string_view kReadInbox;
+
+// KEYS: inbox list, inbox base. ARGV: up_to. Returns how many entries were removed.
+extern const std::string_view kAckInbox;
+
+// KEYS: members set, groups set. ARGV: user, group, 1 to add / 0 to remove.
+extern const std::string_view kMembership;
+
+// KEYS: expiry index. ARGV: prefix, cutoff, budget (messages examined).
+// Returns {deleted, more (1/0)}.
+extern const std::string_view kSweep;
+
+}  // namespace jim::store::detail::redis_lua

@@ -1,0 +1,516 @@
+#include "jim/store/redis_store.hpp"
+
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <charconv>
+#include <future>
+#include <limits>
+#include <stdexcept>
+#include <thread>
+
+#include "jim/store/encoding.hpp"
+#include "jim/store/redis_scripts.hpp"
+
+namespace jim::store {
+namespace {
+
+using redis::Reply;
+
+std::string sha1_hex(std::string_view text) {
+    unsigned char digest[SHA_DIGEST_LENGTH];
+    SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char b : digest) {
+        out.push_back(kHex[b >> 4]);
+        out.push_back(kHex[b & 15]);
+    }
+    return out;
+}
+
+// A script and its SHA-1, for EVALSHA. Loaded on every new connection (a restarted Redis has
+// an empty script cache).
+struct Script {
+    explicit Script(std::string_view source) : text(source), sha(sha1_hex(source)) {}
+    std::string_view text;
+    std::string sha;
+};
+
+// Anything but a well-formed answer: nothing is known to be stored.
+Errc reply_error(const Reply& r) {
+    if (r.type() == Reply::Type::error && r.str().starts_with("OOM")) return Errc::store_full;
+    return Errc::store_error;
+}
+
+std::string decimal(std::uint64_t v) {
+    return std::to_string(v);
+}
+std::string decimal(std::int64_t v) {
+    return std::to_string(v);
+}
+
+bool to_u64(const Reply& r, std::uint64_t& out) {
+    const auto v = r.integer();
+    if (!v || *v < 0) return false;
+    out = static_cast<std::uint64_t>(*v);
+    return true;
+}
+
+// Role: the redis engine (see redis_store.hpp). Owner: whoever opened it; the destructor
+// completes every call made before it, then stops the thread.
+// Thread: public methods any thread; everything else the store thread (io_) only.
+class RedisStore final : public MessageStore {
+  public:
+    RedisStore(const StoreOptions& options, redis::Endpoint endpoint)
+        : prefix_(options.redis_prefix),
+          clock_(options.clock != nullptr ? options.clock : &system_clock_),
+          ttl_ms_(options.history_ttl_s * 1000),
+          sweep_interval_ms_(std::clamp<std::int64_t>(ttl_ms_ / 10, 1000, 60'000)),
+          inbox_max_(options.inbox_max),
+          guard_(io_.get_executor()) {
+        redis::LinkOptions lo;
+        lo.endpoint = std::move(endpoint);
+        lo.name = "store redis";
+        link_ = std::make_unique<redis::Link>(io_, lo);
+        link_->on_up([this] { load_scripts(); });
+        thread_ = std::thread([this] { io_.run(); });
+        boost::asio::post(io_, [this] { link_->start(); });
+    }
+
+    ~RedisStore() override {
+        drain();
+        std::promise<void> done;
+        boost::asio::post(io_, [this, &done] {
+            link_.reset();
+            done.set_value();
+        });
+        done.get_future().wait();
+        guard_.reset();
+        io_.stop();
+        thread_.join();
+    }
+    RedisStore(const RedisStore&) = delete;
+    RedisStore& operator=(const RedisStore&) = delete;
+
+    // Start-up: waits a little for the server and checks its durability settings. Throws only
+    // when the server answers with a configuration that cannot keep options.sync.
+    void check_server(const std::string& sync, std::chrono::milliseconds wait);
+
+    redis::LinkState link_state() const { return link_->state(); }
+
+    void append(AppendRequest request, std::function<void(AppendResult)> done) override {
+        submit([this, request = std::move(request), done = std::move(done)]() mutable {
+            do_append(std::move(request), std::move(done));
+        });
+    }
+    void history(HistoryQuery query, Done<std::vector<MessageRecord>> done) override {
+        submit([this, query = std::move(query), done = std::move(done)]() mutable {
+            do_history(std::move(query), std::move(done));
+        });
+    }
+    void last_seq(std::string conversation, Done<std::uint64_t> done) override {
+        submit([this, conversation = std::move(conversation), done = std::move(done)] {
+            const std::string key = conv_key(conversation, "seq");
+            link_->command({"GET", key}, [done](Reply r) {
+                std::uint64_t seq = 0;
+                if (r.is_nil() || to_u64(r, seq)) {
+                    if (done) done(seq);
+                } else if (done) {
+                    done(reply_error(r));
+                }
+            });
+        });
+    }
+    void read_inbox(std::string user, std::size_t limit,
+                    Done<std::vector<InboxEntry>> done) override {
+        submit([this, user = std::move(user), limit, done = std::move(done)]() mutable {
+            do_read_inbox(user, limit, std::move(done));
+        });
+    }
+    void ack_inbox(std::string user, std::uint64_t up_to, std::function<void(Errc)> done) override {
+        submit([this, user = std::move(user), up_to, done = std::move(done)] {
+            const std::string keys[] = {user_key(user, "inbox"), user_key(user, "inbox_base")};
+            note_write();
+            eval(ack_, keys, {decimal(up_to)}, [done](Reply r) {
+                if (done) done(r.ok() ? Errc::ok : reply_error(r));
+            });
+        });
+    }
+    void put_profile(std::string user, std::string profile_json,
+                     std::function<void(Errc)> done) override {
+        submit(
+            [this, user = std::move(user), json = std::move(profile_json), done = std::move(done)] {
+                note_write();
+                link_->command({"SET", user_key(user, "profile"), json}, errc_callback(done));
+            });
+    }
+    void get_profile(std::string user, Done<std::optional<std::string>> done) override {
+        submit([this, user = std::move(user), done = std::move(done)] {
+            link_->command({"GET", user_key(user, "profile")}, [done](Reply r) {
+                if (!done) return;
+                if (r.is_nil()) return done(std::optional<std::string>());
+                if (r.type() == Reply::Type::string) {
+                    return done(std::optional<std::string>(std::string(r.str())));
+                }
+                done(reply_error(r));
+            });
+        });
+    }
+    void add_member(std::string group, std::string user, std::function<void(Errc)> done) override {
+        membership(std::move(group), std::move(user), true, std::move(done));
+    }
+    void remove_member(std::string group, std::string user,
+                       std::function<void(Errc)> done) override {
+        membership(std::move(group), std::move(user), false, std::move(done));
+    }
+    void members(std::string group, Done<std::vector<std::string>> done) override {
+        submit([this, group = std::move(group), done = std::move(done)] {
+            link_->command({"SMEMBERS", group_key(group, "members")}, list_callback(done));
+        });
+    }
+    void groups_of(std::string user, Done<std::vector<std::string>> done) override {
+        submit([this, user = std::move(user), done = std::move(done)] {
+            link_->command({"SMEMBERS", user_key(user, "groups")}, list_callback(done));
+        });
+    }
+
+    // A PING queued behind every earlier call answers after all of theirs (one connection,
+    // answers in order); while the link is down everything fails at once, in order.
+    void drain() override {
+        std::promise<void> done;
+        submit([this, &done] { link_->command({"PING"}, [&done](Reply) { done.set_value(); }); });
+        done.get_future().wait();
+    }
+
+    StoreStats stats() const override {
+        StoreStats s;
+        s.appends = appends_.load(std::memory_order_relaxed);
+        s.commits = commits_.load(std::memory_order_relaxed);
+        s.duplicates = duplicates_.load(std::memory_order_relaxed);
+        s.inbox_dropped = inbox_dropped_.load(std::memory_order_relaxed);
+        s.history_expired = history_expired_.load(std::memory_order_relaxed);
+        return s;
+    }
+
+  private:
+    // Every call runs on the store thread in call order (one io_context, FIFO posts). Commands
+    // issued by the calls of one pass are written together: the link posts its write behind
+    // them.
+    template <class F>
+    void submit(F f) {
+        boost::asio::post(io_, [this, f = std::move(f)]() mutable {
+            sweep_if_due();
+            f();
+        });
+    }
+
+    // Counts group commits: the writes issued before the link's next write are one pipeline.
+    void note_write() {
+        if (commit_pending_) return;
+        commit_pending_ = true;
+        boost::asio::post(io_, [this] {
+            commit_pending_ = false;
+            commits_.fetch_add(1, std::memory_order_relaxed);
+        });
+    }
+
+    // Runs `f` after the answers of every earlier call (callbacks stay in call order even for a
+    // call that needs no Redis work).
+    void after_earlier_calls(std::function<void()> f) {
+        link_->command({"PING"}, [f = std::move(f)](Reply) { f(); });
+    }
+
+    std::string conv_key(std::string_view conversation, std::string_view what) const {
+        return prefix_ + ":{c:" + std::string(conversation) + "}:" + std::string(what);
+    }
+    std::string user_key(std::string_view user, std::string_view what) const {
+        return prefix_ + ":{u:" + std::string(user) + "}:" + std::string(what);
+    }
+    std::string group_key(std::string_view group, std::string_view what) const {
+        return prefix_ + ":{g:" + std::string(group) + "}:" + std::string(what);
+    }
+    std::string cutoff_arg() const {
+        return ttl_ms_ == 0 ? std::string() : decimal(clock_->now_ms() - ttl_ms_);
+    }
+
+    void eval(const Script& script, std::span<const std::string> keys,
+              std::initializer_list<std::string> args, redis::Link::Callback done) {
+        std::vector<std::string_view> argv;
+        argv.reserve(3 + keys.size() + args.size());
+        const std::string nkeys = decimal(static_cast<std::uint64_t>(keys.size()));
+        argv.push_back("EVALSHA");
+        argv.push_back(script.sha);
+        argv.push_back(nkeys);
+        for (const auto& k : keys) argv.push_back(k);
+        for (const auto& a : args) argv.push_back(a);
+        link_->command(argv, std::move(done));
+    }
+
+    void load_scripts() {
+        for (const Script* s : {&append_, &history_, &inbox_, &ack_, &membership_, &sweep_}) {
+            link_->command({"SCRIPT", "LOAD", s->text}, [](Reply r) {
+                if (!r.ok()) spdlog::error("store redis: SCRIPT LOAD failed: {}", r.str());
+            });
+        }
+    }
+
+    void do_append(AppendRequest request, std::function<void(AppendResult)> done);
+    void do_history(HistoryQuery query, Done<std::vector<MessageRecord>> done);
+    void do_read_inbox(const std::string& user, std::size_t limit,
+                       Done<std::vector<InboxEntry>> done);
+    void membership(std::string group, std::string user, bool add, std::function<void(Errc)> done);
+    void sweep_if_due();
+
+    static redis::Link::Callback errc_callback(std::function<void(Errc)> done) {
+        return [done = std::move(done)](Reply r) {
+            if (done) done(r.ok() ? Errc::ok : reply_error(r));
+        };
+    }
+    static redis::Link::Callback list_callback(Done<std::vector<std::string>> done) {
+        return [done = std::move(done)](Reply r) {
+            if (!done) return;
+            if (r.type() != Reply::Type::array) return done(reply_error(r));
+            std::vector<std::string> out;
+            out.reserve(r.size());
+            for (std::size_t i = 0; i < r.size(); ++i) out.emplace_back(r.at(i).str());
+            std::sort(out.begin(), out.end());
+            done(std::move(out));
+        };
+    }
+
+    const std::string prefix_;
+    const SystemClock system_clock_;
+    const Clock* const clock_;
+    const std::int64_t ttl_ms_;
+    const std::int64_t sweep_interval_ms_;
+    const std::size_t inbox_max_;
+    const Script append_{detail::redis_lua::kAppend};
+    const Script history_{detail::redis_lua::kHistory};
+    const Script inbox_{detail::redis_lua::kReadInbox};
+    const Script ack_{detail::redis_lua::kAckInbox};
+    const Script membership_{detail::redis_lua::kMembership};
+    const Script sweep_{detail::redis_lua::kSweep};
+
+    std::atomic<std::uint64_t> appends_{0};
+    std::atomic<std::uint64_t> commits_{0};
+    std::atomic<std::uint64_t> duplicates_{0};
+    std::atomic<std::uint64_t> inbox_dropped_{0};
+    std::atomic<std::uint64_t> history_expired_{0};
+
+    // Store thread only.
+    bool commit_pending_ = false;
+    std::int64_t next_sweep_ms_ = 0;  // 0: at the first call
+
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+    std::unique_ptr<redis::Link> link_;
+    std::thread thread_;  // last: started once everything above is initialised
+};
+
+void RedisStore::do_append(AppendRequest request, std::function<void(AppendResult)> done) {
+    // The body with "seq":0} spliced in tells where the seq goes: everything before the 0 is the
+    // head, "}" the tail; the script writes head + seq + tail, exactly what splice_seq would.
+    std::string probe;
+    if (!detail::splice_seq(request.body, 0, probe)) {
+        return after_earlier_calls([done] {
+            AppendResult r;
+            r.error = Errc::store_error;
+            if (done) done(std::move(r));
+        });
+    }
+    probe.resize(probe.size() - 2);  // drop "0}"
+    std::vector<std::string> keys = {
+        conv_key(request.conversation, "seq"),  conv_key(request.conversation, "msg"),
+        conv_key(request.conversation, "time"), conv_key(request.conversation, "cid"),
+        user_key(request.sender, "cid"),        prefix_ + ":expiry"};
+    keys.reserve(keys.size() + 2 * request.inbox_users.size());
+    for (const std::string& user : request.inbox_users) {
+        keys.push_back(user_key(user, "inbox"));
+        keys.push_back(user_key(user, "inbox_base"));
+    }
+    const std::string header = detail::encode_message(request, {});
+    note_write();
+    // The arguments are copied before the callback takes `request` (argument order is unspecified).
+    auto on_reply = [this, probe, id = request.id, create_time = request.create_time,
+                     done = std::move(done)](Reply r) {
+        AppendResult result;
+        std::uint64_t seq = 0;
+        if (r.size() != 3 || !to_u64(r.at(1), seq) || seq == 0) {
+            result.error = reply_error(r);
+        } else if (r.at(0).integer() == 1) {
+            MessageRecord original;
+            if (!detail::decode_message(r.at(2).str(), original, nullptr)) {
+                result.error = Errc::store_error;
+            } else {
+                result.duplicate = true;
+                result.seq = seq;
+                result.id = std::move(original.id);
+                result.create_time = original.create_time;
+                result.body = std::move(original.body);
+                duplicates_.fetch_add(1, std::memory_order_relaxed);
+            }
+        } else {
+            std::uint64_t dropped = 0;
+            to_u64(r.at(2), dropped);
+            inbox_dropped_.fetch_add(dropped, std::memory_order_relaxed);
+            appends_.fetch_add(1, std::memory_order_relaxed);
+            result.seq = seq;
+            result.id = id;
+            result.create_time = create_time;
+            result.body = probe + decimal(seq) + "}";
+        }
+        if (done) done(std::move(result));
+    };
+    eval(append_, keys,
+         {prefix_, request.conversation, request.sender, request.client_msg_id, header, probe, "}",
+          decimal(request.create_time), decimal(static_cast<std::uint64_t>(inbox_max_)),
+          ttl_ms_ > 0 ? "1" : "0"},
+         std::move(on_reply));
+}
+
+void RedisStore::do_history(HistoryQuery q, Done<std::vector<MessageRecord>> done) {
+    const std::string keys[] = {conv_key(q.conversation, "seq"), conv_key(q.conversation, "msg"),
+                                conv_key(q.conversation, "time"),
+                                conv_key(q.conversation, "floor")};
+    const bool window = q.begin_time || q.end_time;
+    if (window && q.begin_time && q.end_time && *q.begin_time > *q.end_time) {
+        return after_earlier_calls([done] { done(std::vector<MessageRecord>()); });
+    }
+    eval(history_, keys,
+         {cutoff_arg(), decimal(q.after_seq.value_or(0)),
+          decimal(static_cast<std::uint64_t>(q.offset)),
+          decimal(static_cast<std::uint64_t>(std::min<std::size_t>(q.limit, 1u << 30))),
+          q.begin_time ? decimal(*q.begin_time) : std::string(),
+          q.end_time ? decimal(*q.end_time) : std::string()},
+         [conversation = q.conversation, done = std::move(done)](Reply r) {
+             if (!done) return;
+             if (r.type() != Reply::Type::array || r.size() % 2 != 0) return done(reply_error(r));
+             std::vector<MessageRecord> out(r.size() / 2);
+             for (std::size_t i = 0; i < out.size(); ++i) {
+                 MessageRecord& m = out[i];
+                 if (!to_u64(r.at(2 * i), m.seq) ||
+                     !detail::decode_message(r.at(2 * i + 1).str(), m, nullptr)) {
+                     return done(Errc::store_error);
+                 }
+                 m.conversation = conversation;
+             }
+             done(std::move(out));
+         });
+}
+
+void RedisStore::do_read_inbox(const std::string& user, std::size_t limit,
+                               Done<std::vector<InboxEntry>> done) {
+    const std::string keys[] = {user_key(user, "inbox"), user_key(user, "inbox_base")};
+    eval(inbox_, keys,
+         {prefix_, decimal(static_cast<std::uint64_t>(std::min<std::size_t>(limit, 1u << 30))),
+          cutoff_arg()},
+         [done = std::move(done)](Reply r) {
+             if (!done) return;
+             if (r.type() != Reply::Type::array || r.size() % 4 != 0) return done(reply_error(r));
+             std::vector<InboxEntry> out(r.size() / 4);
+             for (std::size_t i = 0; i < out.size(); ++i) {
+                 InboxEntry& e = out[i];
+                 if (!to_u64(r.at(4 * i), e.inbox_seq) || !to_u64(r.at(4 * i + 2), e.message.seq) ||
+                     !detail::decode_message(r.at(4 * i + 3).str(), e.message, nullptr)) {
+                     return done(Errc::store_error);
+                 }
+                 e.message.conversation = std::string(r.at(4 * i + 1).str());
+             }
+             done(std::move(out));
+         });
+}
+
+void RedisStore::membership(std::string group, std::string user, bool add,
+                            std::function<void(Errc)> done) {
+    submit([this, group = std::move(group), user = std::move(user), add, done = std::move(done)] {
+        const std::string keys[] = {group_key(group, "members"), user_key(user, "groups")};
+        note_write();
+        eval(membership_, keys, {user, group, add ? "1" : "0"}, errc_callback(done));
+    });
+}
+
+// Expiry (history_ttl_s): reads hide expired messages at once (the scripts compare with the
+// cutoff); this deletes them, a bounded step at a time, ahead of the call that found it due.
+void RedisStore::sweep_if_due() {
+    if (ttl_ms_ == 0) return;
+    const std::int64_t now = clock_->now_ms();
+    if (now < next_sweep_ms_) return;
+    next_sweep_ms_ = now + sweep_interval_ms_;
+    const std::string keys[] = {prefix_ + ":expiry"};
+    note_write();
+    eval(sweep_, keys, {prefix_, decimal(now - ttl_ms_), "4096"}, [this](Reply r) {
+        std::uint64_t deleted = 0;
+        if (r.size() == 2 && to_u64(r.at(0), deleted)) {
+            history_expired_.fetch_add(deleted, std::memory_order_relaxed);
+            if (r.at(1).integer() == 1) next_sweep_ms_ = 0;  // more to do: continue next call
+        } else if (r.type() != Reply::Type::none) {
+            spdlog::error("store redis: expiry sweep failed: {}", r.str());
+        }
+    });
+}
+
+void RedisStore::check_server(const std::string& sync, std::chrono::milliseconds wait) {
+    const auto end = std::chrono::steady_clock::now() + wait;
+    while (link_->state() != redis::LinkState::up && std::chrono::steady_clock::now() < end) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // start-up only, bounded
+    }
+    if (link_->state() != redis::LinkState::up) {
+        spdlog::warn(
+            "store redis: no answer yet; starting degraded, store calls fail until it does");
+        return;
+    }
+    std::promise<std::pair<std::string, std::string>> answer;
+    submit([this, &answer] {
+        auto config = std::make_shared<std::pair<std::string, std::string>>();
+        link_->command({"CONFIG", "GET", "appendonly"},
+                       [config](Reply r) { config->first = std::string(r.at(1).str()); });
+        link_->command({"CONFIG", "GET", "appendfsync"}, [config, &answer](Reply r) {
+            config->second = std::string(r.at(1).str());
+            answer.set_value(*config);
+        });
+    });
+    const auto [appendonly, appendfsync] = answer.get_future().get();
+    if (appendonly.empty()) {
+        spdlog::warn("store redis: CONFIG GET is refused; cannot check that appendonly is on");
+        return;
+    }
+    if (appendonly != "yes") {
+        throw std::runtime_error(
+            "store: redis has appendonly " + appendonly +
+            ": acknowledged messages would not survive a Redis restart (set appendonly yes)");
+    }
+    if (sync == "machine" && appendfsync != "always") {
+        throw std::runtime_error("store: sync = \"machine\" needs redis appendfsync always, not " +
+                                 appendfsync);
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<MessageStore> open_redis_store(const StoreOptions& options) {
+    auto endpoint = redis::parse_endpoint(options.redis);
+    if (!endpoint) {
+        throw std::runtime_error("store: redis \"" + options.redis +
+                                 "\" is not a redis://host:port URL");
+    }
+    if (options.redis_prefix.empty() ||
+        options.redis_prefix.find_first_of("{}") != std::string::npos) {
+        throw std::runtime_error("store: redis_prefix must be non-empty and without braces");
+    }
+    auto store = std::make_unique<RedisStore>(options, std::move(*endpoint));
+    store->check_server(options.sync, std::chrono::seconds(3));
+    return store;
+}
+
+std::optional<redis::LinkState> redis_link_state(const MessageStore& store) {
+    if (const auto* r = dynamic_cast<const RedisStore*>(&store)) return r->link_state();
+    return std::nullopt;
+}
+
+}  // namespace jim::store

@@ -1,0 +1,117 @@
+// The redis engine beyond the conformance suite: acknowledged messages survive kill -9 of Redis,
+// calls fail (never hang or crash) while Redis is away and work again once it is back, two
+// stores on one server (two nodes) share one seq, and a server that cannot keep the durability
+// is refused at start-up.
+#include <gtest/gtest.h>
+
+#include "jim/store/redis_store.hpp"
+#include "store/store_test_util.hpp"
+#include "support/redis_server.hpp"
+
+namespace jim::store::test {
+namespace {
+
+StoreOptions redis_options(const jim::testing::RedisServer& server) {
+    StoreOptions o;
+    o.engine = "redis";
+    o.redis = server.url();
+    return o;
+}
+
+TEST(RedisStore, AckedMessagesSurviveKillMinusNineOfRedis) {
+    jim::testing::RedisServer server;
+    const std::string c = private_conversation("alice", "bob");
+    {
+        auto s = open_store(redis_options(server));
+        for (int i = 0; i < 500; ++i) {
+            s->append(message(c, "alice", R"({"i":)" + std::to_string(i) + "}", 1, {}, {"bob"}),
+                      {});
+        }
+        ASSERT_EQ(append(*s, message(c, "alice", "{}")).seq, 501u);  // the last one is acked
+        server.kill(SIGKILL);
+    }
+    server.start();
+    auto s = open_store(redis_options(server));
+    EXPECT_EQ(last_seq(*s, c), 501u);
+    EXPECT_EQ(history(*s, c).size(), 501u);
+    EXPECT_EQ(read_inbox(*s, "bob", 1000).size(), 500u);
+    EXPECT_EQ(append(*s, message(c, "bob", "{}")).seq, 502u);
+}
+
+TEST(RedisStore, WhileRedisIsDownCallsFailAndAfterwardsTheyWork) {
+    jim::testing::RedisServer server;
+    auto s = open_store(redis_options(server));
+    const std::string c = group_conversation("g");
+    EXPECT_EQ(append(*s, message(c, "alice", "{}")).seq, 1u);
+    server.kill(SIGKILL);
+    // Every call answers (no hang), with an error, and nothing claims to be stored.
+    bool saw_error = false;
+    for (int i = 0; i < 50 && !saw_error; ++i) {
+        const AppendResult r = append(*s, message(c, "alice", "{}"));
+        saw_error = r.error == Errc::store_error;
+    }
+    EXPECT_TRUE(saw_error);
+    EXPECT_EQ(append(*s, message(c, "alice", "{}")).error, Errc::store_error);
+    EXPECT_FALSE(await<Result<std::uint64_t>>([&](auto cb) { s->last_seq(c, cb); }));
+    EXPECT_EQ(redis_link_state(*s), redis::LinkState::down);
+    server.start();
+    // Poll with a deadline until the link is back.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    AppendResult r;
+    do {
+        r = append(*s, message(c, "alice", "{}"));
+    } while (r.error != Errc::ok && std::chrono::steady_clock::now() < end);
+    ASSERT_EQ(r.error, Errc::ok);
+    EXPECT_EQ(redis_link_state(*s), redis::LinkState::up);
+    // Seq stayed gap-free: only the acknowledged appends took one.
+    EXPECT_EQ(r.seq, last_seq(*s, c));
+    EXPECT_EQ(history(*s, c).size(), r.seq);
+}
+
+TEST(RedisStore, TwoStoresOnOneServerShareSeqInboxesAndMemberships) {
+    jim::testing::RedisServer server;
+    auto a = open_store(redis_options(server));
+    auto b = open_store(redis_options(server));
+    const std::string c = group_conversation("g");
+    for (int i = 0; i < 100; ++i) {
+        a->append(message(c, "alice", "{}", 1, {}, {"carol"}), {});
+        b->append(message(c, "bob", "{}", 1, {}, {"carol"}), {});
+    }
+    a->drain();
+    b->drain();
+    const auto all = history(*a, c);
+    ASSERT_EQ(all.size(), 200u);
+    for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].seq, i + 1);
+    EXPECT_EQ(read_inbox(*b, "carol", 1000).size(), 200u);
+    ASSERT_EQ(await<Errc>([&](auto cb) { a->add_member("g", "carol", cb); }), Errc::ok);
+    const auto members =
+        await<Result<std::vector<std::string>>>([&](auto cb) { b->members("g", cb); });
+    EXPECT_EQ(members.value(), std::vector<std::string>{"carol"});
+    // A retry through the other node is still a duplicate (client ids live in Redis).
+    const AppendResult first = append(*a, message(c, "alice", "{}", 1, "cm-9"));
+    const AppendResult again = append(*b, message(c, "alice", "{}", 1, "cm-9"));
+    EXPECT_TRUE(again.duplicate);
+    EXPECT_EQ(again.seq, first.seq);
+}
+
+TEST(RedisStore, RefusesAServerThatCannotKeepTheDurability) {
+    jim::testing::RedisServer server;
+    ASSERT_EQ(server.call("CONFIG SET appendonly no"), "+OK");
+    try {
+        open_store(redis_options(server));
+        FAIL() << "opened a store on appendonly no";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("appendonly"), std::string::npos) << e.what();
+    }
+    ASSERT_EQ(server.call("CONFIG SET appendonly yes"), "+OK");
+    StoreOptions o = redis_options(server);
+    o.sync = "machine";
+    EXPECT_THROW(open_store(o), std::runtime_error);  // appendfsync is everysec
+    ASSERT_EQ(server.call("CONFIG SET appendfsync always"), "+OK");
+    EXPECT_NE(open_store(o), nullptr);
+    o.redis = "redis://u:p@h:1";
+    EXPECT_THROW(open_store(o), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace jim::store::test
