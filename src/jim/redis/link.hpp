@@ -38,14 +38,12 @@
 #include <string_view>
 
 #include "jim/redis/endpoint.hpp"
+#include "jim/redis/link_state.hpp"
 #include "jim/redis/reply.hpp"
 
 struct redisAsyncContext;
 
 namespace jim::redis {
-
-enum class LinkState : std::uint8_t { down, connecting, up };
-std::string_view to_string(LinkState state);
 
 struct LinkOptions {
     Endpoint endpoint;

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "jim/redis/link.hpp"
 #include "jim/store/encoding.hpp"
 #include "jim/store/redis_scripts.hpp"
 

@@ -6,8 +6,9 @@
 // docs/storage.md, "Redis engine". Redis and hiredis headers stay out of this header.
 
 #include <memory>
+#include <optional>
 
-#include "jim/redis/link.hpp"
+#include "jim/redis/link_state.hpp"
 #include "jim/store/message_store.hpp"
 
 namespace jim::store {
