@@ -53,7 +53,7 @@ TEST(RedisStore, WhileRedisIsDownCallsFailAndAfterwardsTheyWork) {
     EXPECT_TRUE(saw_error);
     EXPECT_EQ(append(*s, message(c, "alice", "{}")).error, Errc::store_error);
     EXPECT_FALSE(await<Result<std::uint64_t>>([&](auto cb) { s->last_seq(c, cb); }));
-    EXPECT_EQ(redis_link_state(*s), redis::LinkState::down);
+    EXPECT_NE(redis_link_state(*s), redis::LinkState::up);  // down, or trying to connect
     server.start();
     // Poll with a deadline until the link is back.
     const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
