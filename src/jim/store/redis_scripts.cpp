@@ -143,6 +143,17 @@ end
 return 1
 )lua";
 
+const std::string_view kFriendship = R"lua(
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[1])
+else
+  redis.call('HDEL', KEYS[1], ARGV[2])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return 1
+)lua";
+
 const std::string_view kSweep = R"lua(
 local prefix, cutoff, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local convs = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', 0, 64)

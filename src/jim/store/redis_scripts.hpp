@@ -30,6 +30,10 @@ extern const std::string_view kAckInbox;
 // KEYS: members set, groups set. ARGV: user, group, 1 to add / 0 to remove.
 extern const std::string_view kMembership;
 
+// KEYS: the user's friends hash, the friend's followers set. ARGV: user, friend, category,
+// 1 to add (or move to the category) / 0 to remove.
+extern const std::string_view kFriendship;
+
 // KEYS: expiry index. ARGV: prefix, cutoff, budget (messages examined).
 // Returns {deleted, more (1/0)}.
 extern const std::string_view kSweep;

@@ -181,6 +181,50 @@ class RedisStore final : public MessageStore {
         });
     }
 
+    void add_friend(std::string user, std::string friend_id, std::string category,
+                    std::function<void(Errc)> done) override {
+        submit([this, user = std::move(user), friend_id = std::move(friend_id),
+                category = std::move(category), done = std::move(done)] {
+            const std::string keys[] = {user_key(user, "friends"),
+                                        user_key(friend_id, "followers")};
+            note_write();
+            eval(friendship_, keys, {user, friend_id, category, "1"}, errc_callback(done));
+        });
+    }
+    void remove_friend(std::string user, std::string friend_id,
+                       std::function<void(Errc)> done) override {
+        submit([this, user = std::move(user), friend_id = std::move(friend_id),
+                done = std::move(done)] {
+            const std::string keys[] = {user_key(user, "friends"),
+                                        user_key(friend_id, "followers")};
+            note_write();
+            eval(friendship_, keys, {user, friend_id, "", "0"}, errc_callback(done));
+        });
+    }
+    void friends(std::string user, Done<std::vector<Friend>> done) override {
+        submit([this, user = std::move(user), done = std::move(done)] {
+            link_->command({"HGETALL", user_key(user, "friends")}, [done](Reply r) {
+                if (!done) return;
+                if (r.type() != Reply::Type::array || r.size() % 2 != 0) {
+                    return done(reply_error(r));
+                }
+                std::vector<Friend> out(r.size() / 2);
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    out[i].user = std::string(r.at(2 * i).str());
+                    out[i].category = std::string(r.at(2 * i + 1).str());
+                }
+                std::sort(out.begin(), out.end(),
+                          [](const Friend& a, const Friend& b) { return a.user < b.user; });
+                done(std::move(out));
+            });
+        });
+    }
+    void followers(std::string user, Done<std::vector<std::string>> done) override {
+        submit([this, user = std::move(user), done = std::move(done)] {
+            link_->command({"SMEMBERS", user_key(user, "followers")}, list_callback(done));
+        });
+    }
+
     // A PING queued behind every earlier call answers after all of theirs (one connection,
     // answers in order); while the link is down everything fails at once, in order.
     void drain() override {
@@ -254,7 +298,8 @@ class RedisStore final : public MessageStore {
     }
 
     void load_scripts() {
-        for (const Script* s : {&append_, &history_, &inbox_, &ack_, &membership_, &sweep_}) {
+        for (const Script* s :
+             {&append_, &history_, &inbox_, &ack_, &membership_, &friendship_, &sweep_}) {
             link_->command({"SCRIPT", "LOAD", s->text}, [](Reply r) {
                 if (!r.ok()) spdlog::error("store redis: SCRIPT LOAD failed: {}", r.str());
             });
@@ -296,6 +341,7 @@ class RedisStore final : public MessageStore {
     const Script inbox_{detail::redis_lua::kReadInbox};
     const Script ack_{detail::redis_lua::kAckInbox};
     const Script membership_{detail::redis_lua::kMembership};
+    const Script friendship_{detail::redis_lua::kFriendship};
     const Script sweep_{detail::redis_lua::kSweep};
 
     std::atomic<std::uint64_t> appends_{0};
