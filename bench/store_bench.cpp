@@ -4,6 +4,9 @@
 // the "batch" counter reports appends per commit. 1024 in flight keeps the worker saturated: its
 // rate is the store's capacity rather than the hand-off latency between two threads. Each run opens
 // a fresh database under $TMPDIR (or /tmp): the disk under it decides the sync=machine numbers.
+// The redis engine runs against a redis-server the benchmark starts on a loopback port
+// (appendonly yes, appendfsync everysec: sync=process), a fresh key prefix per run; "batch" is
+// then appends per pipelined write.
 //
 //   ./build/bench/store_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "jim/store/message_store.hpp"
+#include "support/redis_server.hpp"
 
 namespace {
 
@@ -72,6 +76,12 @@ void append_throughput(benchmark::State& state, const char* engine, const char* 
     options.engine = engine;
     options.sync = sync;
     options.path = dir.path() + "/db";
+    if (options.engine == "redis") {
+        static jim::testing::RedisServer redis;  // one for the whole run, stopped at exit
+        static int runs = 0;
+        options.redis = redis.url();
+        options.redis_prefix = numbered("bench", static_cast<std::uint64_t>(++runs));
+    }
     auto store = jim::store::open_store(options);
     std::vector<std::string> conversations;
     for (int i = 0; i < kConversations; ++i) {
@@ -112,6 +122,12 @@ BENCHMARK_CAPTURE(append_throughput, memory, "memory", "process")
     ->Arg(1024)
     ->UseRealTime();
 BENCHMARK_CAPTURE(append_throughput, rocksdb_process, "rocksdb", "process")
+    ->ArgName("in_flight")
+    ->Arg(1)
+    ->Arg(64)
+    ->Arg(1024)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(append_throughput, redis_process, "redis", "process")
     ->ArgName("in_flight")
     ->Arg(1)
     ->Arg(64)
