@@ -225,6 +225,34 @@ class RedisStore final : public MessageStore {
         });
     }
 
+    // Recall and receipts (P5) are not in the redis engine yet: they answer `unsupported`, in
+    // call order, and change nothing (docs/storage.md, "Redis engine").
+    void recall(RecallRequest /*request*/, std::function<void(RecallResult)> done) override {
+        submit([this, done = std::move(done)]() mutable {
+            after_earlier_calls([done = std::move(done)] {
+                RecallResult r;
+                r.error = Errc::unsupported;
+                if (done) done(std::move(r));
+            });
+        });
+    }
+    void set_read_cursor(std::string /*user*/, std::string /*conversation*/, std::uint64_t /*seq*/,
+                         Done<std::uint64_t> done) override {
+        submit([this, done = std::move(done)]() mutable {
+            after_earlier_calls([done = std::move(done)] {
+                if (done) done(Errc::unsupported);
+            });
+        });
+    }
+    void recent_conversations(std::string /*user*/, std::size_t /*limit*/,
+                              Done<std::vector<ConversationSummary>> done) override {
+        submit([this, done = std::move(done)]() mutable {
+            after_earlier_calls([done = std::move(done)] {
+                if (done) done(Errc::unsupported);
+            });
+        });
+    }
+
     // A PING queued behind every earlier call answers after all of theirs (one connection,
     // answers in order); while the link is down everything fails at once, in order.
     void drain() override {
