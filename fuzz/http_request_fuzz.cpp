@@ -32,6 +32,8 @@ class FakeBackend final : public jim::api::Backend {
         out.code = body.empty() ? 10002 : 10000;
         done(out);
     }
+    bool ready() override { return true; }
+    std::string metrics_text() override { return "jim_up 1\n"; }
 };
 
 }  // namespace

@@ -60,6 +60,18 @@ bool HttpApi::authorized(const Request& req, bool loopback) const {
            0;
 }
 
+void HttpApi::refuse(const Request& req, std::function<void(Response)>& respond) const {
+    if (options_.key.empty()) {
+        respond(json_error(req, http::status::forbidden, "forbidden",
+                           "no api.key is configured: the API answers loopback clients only"));
+        return;
+    }
+    auto res = json_error(req, http::status::unauthorized, "unauthorized",
+                          "send Authorization: Bearer <api.key>");
+    res.set(http::field::www_authenticate, "Bearer");
+    respond(std::move(res));
+}
+
 void HttpApi::handle(const Request& req, bool loopback, std::function<void(Response)> respond) {
     const auto path = decoded_path(req.target());
     if (!path) {
@@ -67,22 +79,11 @@ void HttpApi::handle(const Request& req, bool loopback, std::function<void(Respo
         return;
     }
     if (path->rfind("/api/", 0) == 0) {
-        if (!authorized(req, loopback)) {
-            if (options_.key.empty()) {
-                respond(json_error(req, http::status::forbidden, "forbidden",
-                                   "no api.key is configured: the API answers loopback clients "
-                                   "only"));
-            } else {
-                auto res = json_error(req, http::status::unauthorized, "unauthorized",
-                                      "send Authorization: Bearer <api.key>");
-                res.set(http::field::www_authenticate, "Bearer");
-                respond(std::move(res));
-            }
-            return;
-        }
+        if (!authorized(req, loopback)) return refuse(req, respond);
         handle_api(req, *path, respond);
         return;
     }
+    if (handle_ops(req, *path, loopback, respond)) return;
     if (req.method() != http::verb::get && req.method() != http::verb::head) {
         respond(method_not_allowed(req, "GET, HEAD"));
         return;

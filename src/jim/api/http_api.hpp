@@ -2,8 +2,9 @@
 // The HTTP API for the business backend (J-IM's three /api routes, made to work, plus what a
 // backend needs) and the static web page, on the shared port. See docs/http-api.md.
 //
-// Access: with api.key set, /api/* needs "Authorization: Bearer <key>"; without a key only
-// loopback clients may call /api/*. Static files are public.
+// Access: with api.key set, /api/* and /metrics need "Authorization: Bearer <key>"; without a
+// key only loopback clients may call them. Static files, /healthz, /readyz and the /admin page
+// shell (which fetches its data with the key) are public.
 // Thread: handle() runs on the worker that parsed the request; the object is immutable.
 
 #include <cstddef>
@@ -51,6 +52,10 @@ class Backend {
     // worker.
     virtual void recall(service::RecallTarget target,
                         std::function<void(service::RecallOutcome)> done) = 0;
+    // GET /readyz: whether the server takes traffic now (false while it stops).
+    virtual bool ready() = 0;
+    // GET /metrics: the Prometheus text exposition of every counter.
+    virtual std::string metrics_text() = 0;
 };
 
 struct ApiOptions {
@@ -67,6 +72,10 @@ class HttpApi {
 
   private:
     bool authorized(const Request& req, bool loopback) const;
+    void refuse(const Request& req, std::function<void(Response)>& respond) const;
+    // /healthz, /readyz, /metrics, /admin (ops_routes.cpp); false for any other path.
+    bool handle_ops(const Request& req, const std::string& path, bool loopback,
+                    std::function<void(Response)>& respond);
     void handle_api(const Request& req, const std::string& path,
                     std::function<void(Response)>& respond);
     // /api/user/profile and /api/user/friends (people_routes.cpp); false if `path` is neither.

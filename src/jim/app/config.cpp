@@ -172,7 +172,8 @@ std::vector<KeyDesc> make_key_table() {
         [](auto& c) -> auto& { return c.server.heartbeat_timeout_ms; }, 0, kNoMax));
     t.push_back(integer_key(
         "server.shutdown_timeout_ms",
-        "Upper bound in milliseconds for a clean shutdown; past it the process exits anyway.",
+        "Upper bound in milliseconds for a clean shutdown (half for clients to drain); past it, "
+        "exit 1.",
         [](auto& c) -> auto& { return c.server.shutdown_timeout_ms; }, 0, kNoMax));
     t.push_back(integer_key(
         "limits.max_body_bytes",

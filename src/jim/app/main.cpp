@@ -53,6 +53,9 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.recall_window_ms = c.chat.recall_window * 1000;
     o.kick_policy = jim::service::parse_kick_policy(c.session.kick_policy)
                         .value_or(jim::service::KickPolicy::none);  // validated by the config
+    // Half the shutdown budget for clients to take their goodbye; the rest is for the store's
+    // last commits and the joins, so a stop normally ends well inside the watchdog.
+    o.shutdown_drain_ms = c.server.shutdown_timeout_ms / 2;
     return o;
 }
 
@@ -178,15 +181,16 @@ int main(int argc, char** argv) {
 
         const int sig = wait_for_signal(signals);
         spdlog::info("signal {} received, shutting down", sig);
-        // A watchdog bounds the shutdown; it exits with the same status a clean stop would.
+        // A watchdog bounds the shutdown. Reaching it means the stop did not complete (a store
+        // write hung, say), so it exits with 1, not the 0 of a clean stop.
         std::thread([ms = config.server.shutdown_timeout_ms] {
             std::this_thread::sleep_for(std::chrono::milliseconds(ms));
             std::fprintf(stderr, "jim-server: shutdown took longer than %lld ms, exiting\n",
                          static_cast<long long>(ms));
             std::_Exit(1);
         }).detach();
-        server.stop();
-        if (store) store->drain();  // completions post to the (stopped) workers before they go
+        server.stop();              // stops accepting, drains the store, tells every client
+        if (store) store->drain();  // nothing is left; completions post to the stopped workers
     } catch (const std::exception& e) {
         spdlog::error("start-up failed: {}", e.what());
         return kExitStartup;

@@ -6,6 +6,8 @@
 
 #include <sched.h>
 
+#include <chrono>
+#include <future>
 #include <random>
 
 #include "jim/net/worker.hpp"
@@ -40,7 +42,8 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
                ? nullptr
                : std::make_unique<TlsContext>(options_.tls_cert, options_.tls_key)),
       api_(api::ApiOptions{options_.api_key, options_.static_root}, *this),
-      ip_limiter_(options_.per_ip) {
+      ip_limiter_(options_.per_ip),
+      store_(store) {
     options_.tcp.max_command = proto::kMaxCommand;
     std::random_device rd;
     for (std::size_t i = 0; i < worker_count_; ++i) {
@@ -126,14 +129,27 @@ void Server::release_connection(std::uint32_t ip_entry) {
 
 void Server::stop() {
     if (!running_.exchange(false)) return;
+    const auto begin = std::chrono::steady_clock::now();
     asio::post(workers_[0]->io(), [this] {
         boost::system::error_code ec;
         acceptor_->close(ec);
         accept_retry_->cancel();
     });
-    for (auto& w : workers_) w->post_shutdown();
+    // 1. Nothing new comes in. Posted behind whatever the workers have queued, so once every
+    //    future is ready, every command read so far has been dispatched.
+    std::vector<std::future<void>> quiet;
+    for (auto& w : workers_) quiet.push_back(w->quiesce());
+    for (auto& f : quiet) f.wait();
+    // 2. The store completes what it was handed; the acks are posted to the workers, ahead of
+    //    step 3, so a client hears about every message that was stored.
+    if (store_ != nullptr) store_->drain();
+    // 3. Goodbyes, the last writes, and the workers stop.
+    const auto drain = std::chrono::milliseconds(options_.shutdown_drain_ms);
+    for (auto& w : workers_) w->post_shutdown(drain);
     for (auto& w : workers_) w->join();
-    spdlog::info("jim stopped");
+    spdlog::info("jim stopped in {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - begin)
+                                             .count());
 }
 
 ServerStats Server::stats() const {

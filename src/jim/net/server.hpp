@@ -10,7 +10,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "jim/api/http_api.hpp"
@@ -34,6 +36,7 @@ class Server final : public service::Delivery, public api::Backend {
   public:
     // `store` may be null (nothing persisted); it must outlive the server, and the owner drains
     // it after stop() and before destroying the server (store completions post to workers).
+    // stop() drains it too, before telling clients goodbye, so their last acks go out.
     Server(ServerOptions options, const auth::Authenticator& auth, const Clock& clock,
            store::MessageStore* store = nullptr);
     ~Server() override;
@@ -44,8 +47,20 @@ class Server final : public service::Delivery, public api::Backend {
     // Binds and starts the workers. Throws boost::system::system_error if the address cannot be
     // bound.
     void start();
-    // Stops accepting, closes every connection and joins the workers. Idempotent.
+    // Graceful stop, idempotent: stops accepting and reading, lets the store finish what it was
+    // given (so every ack that can go out does), tells every client (WebSocket close 1001, TCP
+    // close command), writes what is queued for up to options().shutdown_drain_ms, then joins
+    // the workers.
     void stop();
+    // Ready for traffic (GET /readyz): the workers run and no stop has begun. The store, when
+    // there is one, was opened before the server was made.
+    bool ready() override { return running_.load(std::memory_order_relaxed); }
+    // The body of GET /metrics (net/metrics.cpp): every worker's counters summed now.
+    std::string metrics_text() override;
+    // The source of the jim_redis_link_up gauge: whoever owns the Redis link (the cluster layer)
+    // sets it once before start(). It is called at scrape time on a worker thread, so it must be
+    // cheap and thread-safe, and answer true while the link is up. Unset, the gauge reads 0.
+    void set_redis_link_source(std::function<bool()> up) { redis_link_up_ = std::move(up); }
 
     std::uint16_t port() const noexcept { return port_; }
     ServerStats stats() const;
@@ -114,6 +129,8 @@ class Server final : public service::Delivery, public api::Backend {
     std::size_t next_worker_ = 0;
     std::uint16_t port_ = 0;
     std::atomic<bool> running_{false};
+    store::MessageStore* store_;
+    std::function<bool()> redis_link_up_;
 };
 
 // CPUs this process may run on (sched_getaffinity), at least 1. hardware_concurrency() ignores

@@ -81,6 +81,7 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
       read_buffer_(kReadBufferSize),
       outgoing_(server.worker_count()),
       tick_timer_(io_),
+      drain_timer_(io_),
       completions_(io_),
       ctx_{proto::MessageIdGenerator(index, id_seed),
            [this](std::function<void()> fn) { completions_.post(std::move(fn)); }} {
@@ -117,23 +118,6 @@ void Worker::start() {
 
 void Worker::join() {
     if (thread_.joinable()) thread_.join();
-}
-
-void Worker::post_shutdown() {
-    asio::post(io_, [this] { shutdown(); });
-}
-
-void Worker::shutdown() {
-    shutting_down_ = true;
-    for (auto& s : slots_) {
-        if (s.conn && s.conn->state != Connection::State::closed) {
-            destroy(*s.conn, Errc::server_shutdown);
-        }
-    }
-    free_closed();
-    tick_timer_.cancel();
-    guard_.reset();
-    io_.stop();
 }
 
 std::uint32_t Worker::ms_to_ticks(std::int64_t ms) const noexcept {
@@ -175,7 +159,7 @@ void Worker::adopt(Connection::Socket socket, std::uint32_t ip_entry) {
     boost::system::error_code ec;
     socket.non_blocking(true, ec);
     if (!ec) socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    if (ec || shutting_down_) {
+    if (ec || quiescing_) {
         server_.release_connection(ip_entry);
         return;  // the socket closes as it goes out of scope
     }
@@ -198,8 +182,28 @@ void Worker::adopt(Connection::Socket socket, std::uint32_t ip_entry) {
     if (rate_interval_ != 0) c.rate_tat = rate_now();
     stats_.add(stats_.accepted);
     stats_.add(stats_.open);
+    stats_.add(stats_.open_by_protocol[static_cast<std::size_t>(c.protocol)]);
+    if (spdlog::should_log(spdlog::level::debug)) {
+        boost::system::error_code ep_ec;
+        const auto remote = c.socket.remote_endpoint(ep_ec);
+        spdlog::debug("event=accept session={} peer={}", session_id(c),
+                      ep_ec ? std::string("?") : remote.address().to_string());
+    }
     schedule_deadline(c);
     arm_read(c);
+}
+
+void Worker::set_protocol(Connection& c, codec::Protocol p) {
+    if (c.protocol == p) return;
+    stats_.sub(stats_.open_by_protocol[static_cast<std::size_t>(c.protocol)]);
+    stats_.add(stats_.open_by_protocol[static_cast<std::size_t>(p)]);
+    stats_.add(stats_.detected[static_cast<std::size_t>(p)]);
+    c.protocol = p;
+}
+
+std::string Worker::session_id(const Connection& c) const {
+    return std::to_string(index_) + '.' + std::to_string(c.slot) + '.' +
+           std::to_string(c.generation);
 }
 
 std::size_t Worker::bind_user(Connection& c, std::string_view user) {
@@ -208,6 +212,9 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
     c.user.assign(user);
     const std::size_t n =
         server_.registry().add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
+    stats_.add(stats_.logins);
+    spdlog::debug("event=login session={} user={} protocol={} sessions={}", session_id(c), c.user,
+                  codec::protocol_name(c.protocol), n);
     schedule_deadline(c);  // the login deadline gives way to the heartbeat deadline
     return n;
 }
@@ -244,7 +251,9 @@ void Worker::on_readable(std::uint32_t slot, std::uint32_t generation) {
     if (Connection* c = find(slot, generation)) c->read_armed = false;
     for (int i = 0; i < kMaxReadsPerWakeup; ++i) {
         Connection* c = find(slot, generation);
-        if (c == nullptr || c->state != Connection::State::open || c->read_paused) return;
+        if (c == nullptr || c->state != Connection::State::open || c->read_paused || quiescing_) {
+            return;
+        }
         if (!maybe_start_tls(*c)) return;
         const ssize_t n = read_some(*c, read_buffer_.data(), read_buffer_.size());
         if (n > 0) {
@@ -513,6 +522,15 @@ void Worker::close_after_flush(Connection& c, Errc reason) {
 void Worker::destroy(Connection& c, Errc reason) {
     if (c.state == Connection::State::closed) return;
     c.state = Connection::State::closed;
+    // Closes the server decides for a problem are worth an operator's eye; the rest is routine.
+    const auto level = reason == Errc::io_error || reason == Errc::slow_consumer
+                           ? spdlog::level::warn
+                           : spdlog::level::debug;
+    if (spdlog::should_log(level)) {
+        spdlog::log(level, "event=close session={} user={} protocol={} reason={}", session_id(c),
+                    c.user.empty() ? std::string_view("-") : std::string_view(c.user),
+                    codec::protocol_name(c.protocol), error_info(reason).name);
+    }
     if (!shutting_down_) {
         unbind_user(c);
     } else if (!c.user.empty()) {
@@ -523,7 +541,8 @@ void Worker::destroy(Connection& c, Errc reason) {
     boost::system::error_code ec;
     c.socket.close(ec);  // a pending wait completes with operation_aborted and finds no slot
     stats_.add(stats_.closed[static_cast<std::size_t>(reason)]);
-    stats_.open.store(stats_.open.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
+    stats_.sub(stats_.open);
+    stats_.sub(stats_.open_by_protocol[static_cast<std::size_t>(c.protocol)]);
     server_.release_connection(c.ip_entry);
     closed_slots_.push_back(c.slot);
     schedule_flush();
@@ -548,6 +567,9 @@ void Worker::free_closed() {
         free_slots_.push_back(slot);
     }
     closed_slots_.clear();
+    if (shutting_down_ && !stopped_ && stats_.open.load(std::memory_order_relaxed) == 0) {
+        finish_shutdown();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@
 //
 // The member functions are spread over worker.cpp (loop, I/O, closing, deadlines),
 // worker_tcp.cpp (detection and J-IM TCP), worker_ws.cpp (WebSocket), worker_http.cpp (HTTP),
-// worker_tls.cpp (TLS) and worker_limits.cpp (message rate, outbox watermarks).
-// Thread: everything runs on the owning worker thread, except post_batch(), post_shutdown() and
-// the stats, which any thread may call.
+// worker_tls.cpp (TLS), worker_limits.cpp (message rate, outbox watermarks) and
+// worker_shutdown.cpp (graceful shutdown).
+// Thread: everything runs on the owning worker thread, except post_batch(), quiesce(),
+// post_shutdown() and the stats, which any thread may call.
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -65,8 +67,13 @@ class Worker {
 
     void start();
     void join();
-    // Any thread: closes every connection of this worker, then stops its loop.
-    void post_shutdown();
+    // Graceful shutdown in two steps (worker_shutdown.cpp), both callable from any thread.
+    // quiesce(): reads and accepts nothing more (what was read is still answered); the future is
+    // ready once the worker has stopped reading. post_shutdown(): tells every client (WebSocket
+    // close 1001, TCP close command 14), writes what is queued, and stops the loop once every
+    // connection is gone or after `drain` (the rest are cut).
+    std::future<void> quiesce();
+    void post_shutdown(std::chrono::milliseconds drain);
     // Any thread: hands a batch of envelopes to this worker.
     void post_batch(std::vector<Envelope> batch);
 
@@ -92,6 +99,10 @@ class Worker {
     Connection* find(router::SessionRef ref) noexcept;
     router::SessionRef ref_of(const Connection& c) const noexcept;
     ConnExtra& extra(Connection& c);
+    // Sets c.protocol and keeps the per-protocol connection gauges right.
+    void set_protocol(Connection& c, codec::Protocol p);
+    // "worker.slot.generation": the session id logs carry.
+    std::string session_id(const Connection& c) const;
     void release_extra_if_empty(Connection& c) noexcept;
 
     // Input (worker.cpp, worker_tcp.cpp)
@@ -154,7 +165,11 @@ class Worker {
     std::uint32_t deadline(const Connection& c) const noexcept;
     void schedule_deadline(Connection& c);
     std::uint32_t ms_to_ticks(std::int64_t ms) const noexcept;
-    void shutdown();
+
+    // Shutdown (worker_shutdown.cpp)
+    void shutdown(std::chrono::milliseconds drain);
+    void say_goodbye(Connection& c);
+    void finish_shutdown();
 
     Server& server_;
     const std::uint16_t index_;
@@ -171,11 +186,14 @@ class Worker {
     std::vector<router::SessionRef> flushing_;     // dirty_ of the pass being flushed
     std::vector<std::vector<Envelope>> outgoing_;  // per target worker, this pass
     bool flush_scheduled_ = false;
-    bool shutting_down_ = false;
+    bool quiescing_ = false;         // no more reads or accepts
+    bool shutting_down_ = false;     // connections are being closed
+    bool stopped_ = false;           // the loop has been told to stop
     bool in_http_dispatch_ = false;  // an HTTP handler is running synchronously
 
     TimerWheel wheel_;
     boost::asio::steady_timer tick_timer_;
+    boost::asio::steady_timer drain_timer_;  // bounds the shutdown drain
     std::chrono::steady_clock::time_point epoch_;
     std::uint32_t login_ticks_ = 0;
     std::uint32_t heartbeat_ticks_ = 0;

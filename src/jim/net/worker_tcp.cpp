@@ -25,12 +25,12 @@ std::size_t Worker::parse(Connection& c, std::span<char> data) {
         }
         switch (d.protocol) {
             case codec::Protocol::tcp:
-                c.protocol = codec::Protocol::tcp;
+                set_protocol(c, codec::Protocol::tcp);
                 break;
             case codec::Protocol::websocket:
                 return ws_upgrade(c, data, d.head_size);
             case codec::Protocol::http:
-                c.protocol = codec::Protocol::http;
+                set_protocol(c, codec::Protocol::http);
                 break;
             default:
                 // TLS inside TLS, or TLS while no certificate is configured.

@@ -66,7 +66,7 @@ std::size_t Worker::ws_upgrade(Connection& c, std::span<char> data, std::size_t 
     parser.header_limit(static_cast<std::uint32_t>(server_.options().max_http_head));
     boost::system::error_code ec;
     parser.put(boost::asio::buffer(data.data(), head_size), ec);
-    c.protocol = codec::Protocol::http;  // until the upgrade succeeds, errors are HTTP
+    set_protocol(c, codec::Protocol::http);  // until the upgrade succeeds, errors are HTTP
     if (ec || !parser.is_header_done()) {
         send_raw(c, SharedBytes::copy_of(bad_request("malformed request head")));
         close_after_flush(c, Errc::bad_handshake);
@@ -94,7 +94,7 @@ void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
         problem = "Sec-WebSocket-Key must be 16 random bytes in base64";
     }
     if (!problem.empty()) {
-        c.protocol = codec::Protocol::http;
+        set_protocol(c, codec::Protocol::http);
         send_raw(c, SharedBytes::copy_of(bad_request(problem, extra_header)));
         close_after_flush(c, Errc::bad_handshake);
         return;
@@ -110,7 +110,7 @@ void Worker::ws_accept(Connection& c, const http::request_header<>& req) {
         response += "Sec-WebSocket-Protocol: " + std::string(first) + "\r\n";
     }
     response += "\r\n";
-    c.protocol = codec::Protocol::websocket;
+    set_protocol(c, codec::Protocol::websocket);
     send_raw(c, SharedBytes::copy_of(response));
 
     // J-IM demo clients log in through the URL: ?username=&password=&token= (spec §3.1); with

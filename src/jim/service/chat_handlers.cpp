@@ -1,5 +1,6 @@
 // Chat (cmd 11, spec §6.6): validate, store (when a store is configured), then deliver and ack.
 
+#include <chrono>
 #include <utility>
 
 #include "jim/proto/chat.hpp"
@@ -22,12 +23,23 @@ struct CommandService::Route {
 };
 
 void CommandService::on_chat(Peer& peer, WorkerContext& ctx, std::string_view body) {
-    send_chat(peer.user(), body, ctx, peer.ref(), [this, ref = peer.ref()](ChatOutcome out) {
-        const auto ack = out.error == Errc::ok
-                             ? proto::chat_ack(out.code, out.id, out.create_time, out.seq)
-                             : proto::status_reply(Command::chat_resp, out.code, out.reason);
-        delivery_.send_to_session(ref, proto::code(Command::chat_resp), SharedBytes::copy_of(ack));
-    });
+    const auto start = std::chrono::steady_clock::now();
+    // The callback runs on this worker, so `ctx` (the worker's own) is alive and ours to write.
+    send_chat(
+        peer.user(), body, ctx, peer.ref(), [this, &ctx, start, ref = peer.ref()](ChatOutcome out) {
+            if (out.error == Errc::ok) {
+                ServiceStats::add(ctx.stats.chats);
+                ctx.stats.ack_latency.observe(std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start));
+            } else {
+                ctx.stats.error(out.error);
+            }
+            const auto ack = out.error == Errc::ok
+                                 ? proto::chat_ack(out.code, out.id, out.create_time, out.seq)
+                                 : proto::status_reply(Command::chat_resp, out.code, out.reason);
+            delivery_.send_to_session(ref, proto::code(Command::chat_resp),
+                                      SharedBytes::copy_of(ack));
+        });
 }
 
 // The pipeline: prepare (parse once, server id and time) -> store (durable, seq, inboxes for the

@@ -61,11 +61,13 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
                             std::string_view body) {
     const auto cmd = static_cast<Command>(command);
     if (!has_handler(cmd)) {
+        ctx.stats.error(Errc::no_handler);
         reply(peer, proto::code(Command::unknown),
               proto::status_reply(Command::unknown, status::kUnknownCmd));
         return;
     }
     if (peer.user().empty() && !allowed_before_login(cmd)) {
+        ctx.stats.error(Errc::not_logged_in);
         const Command answer = proto::reply_command(cmd);
         reply(peer, proto::code(answer),
               proto::status_reply(answer, status::kAuthFailed, "login required"));
@@ -158,6 +160,7 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
         reason = result.reason;
     }
     if (!reason.empty() || result.error != Errc::ok) {
+        ctx.stats.error(Errc::login_failed);
         reply(peer, proto::code(Command::login_resp),
               proto::status_reply(Command::login_resp, status::kLoginFailed, reason));
         peer.close(Errc::login_failed);

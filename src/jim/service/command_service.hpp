@@ -26,15 +26,20 @@
 #include "jim/service/kick_policy.hpp"
 #include "jim/service/peer.hpp"
 #include "jim/service/presence_throttle.hpp"
+#include "jim/service/stats.hpp"
 #include "jim/store/message_store.hpp"
 
 namespace jim::service {
 
 // Per-worker mutable state the handlers need. Thread: owning worker only.
 struct WorkerContext {
+    WorkerContext(proto::MessageIdGenerator ids_, std::function<void(std::function<void()>)> post_)
+        : ids(ids_), post(std::move(post_)) {}
+
     proto::MessageIdGenerator ids;
     // Runs a function on this worker later (how store completions come home).
     std::function<void(std::function<void()>)> post;
+    ServiceStats stats;  // this worker's command counters (/metrics)
 };
 
 // What became of one chat message.

@@ -152,6 +152,7 @@ StoreStats KvStore::stats() const {
     s.duplicates = duplicates_.load(std::memory_order_relaxed);
     s.inbox_dropped = inbox_dropped_.load(std::memory_order_relaxed);
     s.history_expired = history_expired_.load(std::memory_order_relaxed);
+    commit_latency_.add_to(s.commit_latency);
     return s;
 }
 
@@ -230,7 +231,10 @@ void KvStore::process(std::vector<Op>& ops) {
     stage_cursors(batch);
     Errc committed = Errc::ok;
     if (!batch.kv.empty()) {
+        const auto start = std::chrono::steady_clock::now();
         committed = kv_->write(batch.kv);
+        commit_latency_.observe(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start));
         if (committed == Errc::ok) {
             commits_.fetch_add(1, std::memory_order_relaxed);
             inbox_dropped_.fetch_add(batch.inbox_dropped, std::memory_order_relaxed);

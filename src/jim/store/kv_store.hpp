@@ -232,6 +232,7 @@ class KvStore final : public MessageStore {
     std::atomic<std::uint64_t> duplicates_{0};
     std::atomic<std::uint64_t> inbox_dropped_{0};
     std::atomic<std::uint64_t> history_expired_{0};
+    LatencyHistogram commit_latency_;  // written by the worker thread only
 
     std::mutex mu_;  // guards the four members below
     std::condition_variable cv_;

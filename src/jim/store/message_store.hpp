@@ -44,6 +44,7 @@
 
 #include "jim/base/clock.hpp"
 #include "jim/base/error.hpp"
+#include "jim/base/latency_histogram.hpp"
 
 namespace jim::store {
 
@@ -158,6 +159,8 @@ struct StoreStats {
     std::uint64_t duplicates = 0;
     std::uint64_t inbox_dropped = 0;    // inbox entries dropped by inbox_max
     std::uint64_t history_expired = 0;  // messages dropped by history_ttl_s
+    // Duration of each group commit's engine write (one log write, maybe an fsync).
+    LatencyHistogram::Snapshot commit_latency;
 };
 
 class MessageStore {
