@@ -78,6 +78,11 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
     app.add_option("-w,--inflight", o.inflight, "pairs: messages in flight per sender")
         ->check(CLI::Range(1u, 100'000u))
         ->capture_default_str();
+    app.add_option("--msg-rate", o.msg_rate,
+                   "pairs: messages per second per sender, at most -w in flight (0 = closed "
+                   "loop, as fast as acks come back); for soak runs at a moderate load")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
     app.add_option("-d,--duration", o.duration_s, "pairs: measured seconds")
         ->check(CLI::Range(0.1, 86400.0))
         ->capture_default_str();

@@ -23,6 +23,7 @@ struct Options {
     Scenario scenario = Scenario::pairs;
     std::uint32_t connections = 1000;
     std::uint32_t inflight = 16;       // pairs: messages in flight per sender
+    double msg_rate = 0;               // pairs: messages per second per sender; 0 = closed loop
     double duration_s = 10;            // pairs: measured window
     double warmup_s = 1;               // pairs: sent and received but not measured
     double drain_s = 10;               // pairs: longest wait for in-flight messages after it

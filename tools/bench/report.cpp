@@ -38,6 +38,7 @@ json::object params(const Options& o) {
             {"connections", o.connections},
             {"group_size", o.members()},
             {"inflight", o.inflight},
+            {"msg_rate", o.msg_rate},
             {"duration_s", o.duration_s},
             {"warmup_s", o.warmup_s},
             {"drain_s", o.drain_s},

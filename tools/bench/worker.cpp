@@ -359,17 +359,33 @@ void Worker::before_write(Conn& c) {
     c.unstamped = 0;
 }
 
+void Worker::pace(std::int64_t start) {
+    const double due = options_.msg_rate * static_cast<double>(loop_.now() - start) / 1e9;
+    for (auto& c : loop_.conns()) {
+        if (c.fd < 0 || !sends(c)) continue;
+        while (c.inflight < options_.inflight && static_cast<double>(c.next_seq) < due) {
+            send_chat(c);
+        }
+    }
+}
+
 void Worker::run_pairs(std::int64_t go) {
     build_chat_template();
     window_begin_ = go + static_cast<std::int64_t>(options_.warmup_s * 1e9);
     window_end_ = window_begin_ + static_cast<std::int64_t>(options_.duration_s * 1e9);
     sending_ = true;
-    for (auto& c : loop_.conns()) {
-        if (c.fd < 0 || !sends(c)) continue;
-        for (std::uint32_t k = 0; k < options_.inflight; ++k) send_chat(c);
+    const bool paced = options_.msg_rate > 0;
+    if (paced) {
+        pace(go);
+    } else {
+        for (auto& c : loop_.conns()) {
+            if (c.fd < 0 || !sends(c)) continue;
+            for (std::uint32_t k = 0; k < options_.inflight; ++k) send_chat(c);
+        }
     }
     while (loop_.now() < window_end_ && !control_.abort.load(std::memory_order_relaxed)) {
-        loop_.poll(ms_until(loop_.now(), window_end_, 10));
+        loop_.poll(ms_until(loop_.now(), window_end_, paced ? 5 : 10));
+        if (paced) pace(go);
         publish();
     }
     sending_ = false;
@@ -476,7 +492,10 @@ void Worker::on_push(Conn& r, std::string_view body) {
         --sender.inflight;
         --inflight_;
     }
-    if (sending_ && now < window_end_ && sender.fd >= 0) send_chat(sender);
+    // Closed loop: the next message goes as this one arrives (paced runs send from pace()).
+    if (sending_ && options_.msg_rate <= 0 && now < window_end_ && sender.fd >= 0) {
+        send_chat(sender);
+    }
 }
 
 void Worker::on_ack(std::string_view body) {

@@ -71,6 +71,8 @@ class Worker final : public LoopHandler {
     void publish();
     void build_chat_template();
     void send_chat(Conn& sender);
+    // --msg-rate: tops every sender up to the messages due since `start`, -w in flight at most.
+    void pace(std::int64_t start);
     void on_push(Conn& receiver, std::string_view body);
     void on_ack(std::string_view body);
     void on_login_reply(Conn& c, std::string_view body);

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Soak test: a real jim-server (RocksDB store, in a temporary data dir) under a moderate, steady
+# load for MINUTES minutes (default 30), one jim-bench round per minute:
+#   100 pairs of TCP users (200 connections), each user sending RATE messages/s (default 5, so
+#   1,000 msgs/s in all), at most 4 in flight, 100-byte contents; every round reconnects and logs
+#   in again as the same users, so connection churn, the store and the registry are exercised.
+# After each round it samples the server's RSS, open descriptors and /metrics.
+#
+# Pass when: no round lost, duplicated or misrouted a message or got an error ack; every round's
+# connections are closed on the server afterwards (jim_connections_open back to 0, socket
+# descriptors back to their first value); RSS over the last 5 minutes is within 10% (+4 MiB) of minutes
+# 6-10 (the first minutes fill RocksDB's memtable and the allocator's pools); and SIGTERM at
+# the end stops the server with status 0.
+#
+#   scripts/soak.sh [MINUTES] [RATE]     results in build/soak/<date>/ (samples.csv, rounds.jsonl)
+#   JIM_BIN_DIR=DIR to take jim-server and jim-bench from DIR instead of build/bin
+set -euo pipefail
+
+minutes="${1:-30}"
+rate="${2:-5}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${JIM_BIN_DIR:-$root/build/bin}"  # a copy keeps a rebuild from changing the binaries mid-run
+server_bin="$bin/jim-server"
+bench_bin="$bin/jim-bench"
+for b in "$server_bin" "$bench_bin"; do
+  [ -x "$b" ] || { echo "soak: missing $b (run make build)" >&2; exit 2; }
+done
+out="$root/build/soak/$(date -u +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+data="$(mktemp -d /tmp/jim-soak-XXXXXX)"
+server_pid=
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+: >"$out/server.out"
+"$server_bin" --port 0 --data-dir "$data" --set server.host=127.0.0.1 --set log.level=warn \
+  >"$out/server.out" 2>"$out/server.err" &
+server_pid=$!
+port=
+for _ in $(seq 100); do
+  port="$(sed -n 's/.*listening on [0-9.]*:\([0-9]*\).*/\1/p' "$out/server.out")"
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "soak: the server did not start" >&2; cat "$out/server.err" >&2; exit 1; }
+
+# metric NAME: one unlabelled sample from /metrics (loopback needs no key).
+metric() {
+  python3 - "$port" "$1" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode()
+for line in body.splitlines():
+    if line.startswith(sys.argv[2] + " "):
+        print(line.split(" ")[1]); break
+PY
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+# Sockets only: RocksDB opens table files as it compacts, which is not a leak.
+fds() { find "/proc/$server_pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l; }
+
+echo "minute,rss_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
+  >"$out/samples.csv"
+echo "soak: $minutes min at $rate msgs/s per user (200 users), server pid $server_pid port $port, results in $out"
+failed=0
+base_fds=
+start=$(date +%s)
+for m in $(seq 1 "$minutes"); do
+  "$bench_bin" --scenario pairs --port "$port" -n 200 -w 4 --msg-rate "$rate" -d 50 --warmup 0 \
+    --drain 5 --prefix soak --no-progress --server-pid "$server_pid" 2>"$out/bench-$m.err" |
+    head -1 >>"$out/rounds.jsonl" || true
+  line="$(tail -1 "$out/rounds.jsonl")"
+  # Connections from this round are gone once the server has seen every close.
+  open_conns=
+  for _ in $(seq 50); do
+    open_conns="$(metric jim_connections_open)"
+    [ "$open_conns" = 1 ] && break  # the scrape's own connection
+    sleep 0.1
+  done
+  open_conns=$((open_conns - 1))
+  now_fds="$(fds)"
+  [ -n "$base_fds" ] || base_fds="$now_fds"
+  row="$(python3 - "$line" <<'PY'
+import json, sys
+try:
+    r = json.loads(sys.argv[1])
+    x = r["results"]
+    print(",".join(str(v) for v in [x["sent"], x["delivered"], x["lost"], x["duplicated"],
+                                    x["misrouted"], x["acks"]["error"], x["msgs_per_s"],
+                                    x["latency_us"]["p99"]]) + ("" if r["ok"] else ",NOTOK"))
+except Exception as e:
+    print("0,0,0,0,0,0,0,0,BADJSON")
+PY
+)"
+  echo "$m,$(rss_kb),$now_fds,$open_conns,$row" | tee -a "$out/samples.csv"
+  IFS=, read -r sent delivered lost dup misrouted ackerr _ _ bad <<<"$row"
+  if [ -n "${bad:-}" ] || [ "$lost" != 0 ] || [ "$dup" != 0 ] || [ "$misrouted" != 0 ] ||
+    [ "$ackerr" != 0 ] || [ "$sent" = 0 ] || [ "$open_conns" != 0 ] || [ "$now_fds" != "$base_fds" ]; then
+    echo "soak: minute $m FAILED (see $out)" >&2
+    failed=1
+  fi
+  # Next round at the next minute mark.
+  next=$((start + m * 60))
+  while [ "$(date +%s)" -lt "$next" ]; do sleep 1; done
+done
+
+kill -TERM "$server_pid"
+status=0
+wait "$server_pid" || status=$?
+server_pid=
+[ "$status" = 0 ] || { echo "soak: server exited with $status after SIGTERM" >&2; failed=1; }
+
+python3 - "$out/samples.csv" "$minutes" <<'PY' || failed=1
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rss = [int(r["rss_kb"]) for r in rows]
+sent = sum(int(r["sent"]) for r in rows)
+delivered = sum(int(r["delivered"]) for r in rows)
+print(f"soak: {len(rows)} rounds, {sent} messages sent, {delivered} delivered in the windows")
+print(f"soak: RSS kB per minute: {' '.join(map(str, rss))}")
+if len(rss) >= 15:
+    early = statistics.median(rss[5:10])
+    late = statistics.median(rss[-5:])
+    limit = early * 1.10 + 4096
+    print(f"soak: RSS median minutes 6-10 {early:.0f} kB, last 5 {late:.0f} kB, limit {limit:.0f} kB")
+    if late > limit:
+        print("soak: RSS grew beyond noise"); sys.exit(1)
+else:
+    print("soak: fewer than 15 rounds: RSS trend not judged")
+PY
+if [ "$failed" = 0 ]; then echo "soak: PASS"; else echo "soak: FAIL"; fi
+exit "$failed"
