@@ -39,4 +39,4 @@ flags=()
 if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
     flags+=(--experimental-websocket)
 fi
-exec node "${flags[@]}" --test sdk.test.mjs chat.test.mjs
+exec node "${flags[@]}" --test sdk.test.mjs chat.test.mjs admin.test.mjs
