@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 
 #include <openssl/ssl.h>
 
@@ -108,6 +110,14 @@ Worker* Worker::current() noexcept {
 
 void Worker::start() {
     thread_ = std::thread([this] {
+        // OpenSSL writes TLS records (and SSL_shutdown's close_notify) with write(), which raises
+        // SIGPIPE on a connection the peer has reset: that would kill the process. Blocked here,
+        // the write fails with EPIPE and the connection closes like any other (plain sockets
+        // use MSG_NOSIGNAL already). The pending signal stays with this thread, harmlessly.
+        sigset_t pipe;
+        sigemptyset(&pipe);
+        sigaddset(&pipe, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
         tl_current = this;
         epoch_ = std::chrono::steady_clock::now();
         start_ticks();
