@@ -12,12 +12,14 @@
 # 6-10 (the first minutes fill RocksDB's memtable and the allocator's pools); and SIGTERM at
 # the end stops the server with status 0.
 #
-#   scripts/soak.sh [MINUTES] [RATE]     results in build/soak/<date>/ (samples.csv, rounds.jsonl)
+#   scripts/soak.sh [MINUTES] [RATE] [ENGINE]   results in build/soak/<date>/ (samples.csv,
+#                                              rounds.jsonl); ENGINE rocksdb (default) or none
 #   JIM_BIN_DIR=DIR to take jim-server and jim-bench from DIR instead of build/bin
 set -euo pipefail
 
 minutes="${1:-30}"
 rate="${2:-5}"
+engine="${3:-rocksdb}"  # store.engine: rocksdb (the default) or none (the network core alone)
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin="${JIM_BIN_DIR:-$root/build/bin}"  # a copy keeps a rebuild from changing the binaries mid-run
 server_bin="$bin/jim-server"
@@ -40,6 +42,7 @@ trap cleanup EXIT
 
 : >"$out/server.out"
 "$server_bin" --port 0 --data-dir "$data" --set server.host=127.0.0.1 --set log.level=warn \
+  --set store.engine="$engine" \
   >"$out/server.out" 2>"$out/server.err" &
 server_pid=$!
 port=
@@ -66,7 +69,7 @@ fds() { find "/proc/$server_pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | 
 
 echo "minute,rss_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
   >"$out/samples.csv"
-echo "soak: $minutes min at $rate msgs/s per user (200 users), server pid $server_pid port $port, results in $out"
+echo "soak: $minutes min at $rate msgs/s per user (200 users), store $engine, server pid $server_pid port $port, results in $out"
 failed=0
 base_fds=
 start=$(date +%s)
