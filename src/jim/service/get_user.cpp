@@ -108,10 +108,12 @@ void CommandService::reply_get_user(router::SessionRef session, const std::strin
         for (const auto& f : friends) categories[f.category].push_back(&f.user);
         data += ",\"friends\":[";
         bool first = true;
-        for (const auto& [category, members] : categories) {
+        // Not a structured binding: clang 14 (the fuzz preset) cannot capture one in a lambda.
+        for (const auto& entry : categories) {
+            const auto& members = entry.second;
             data += first ? "" : ",";
             first = false;
-            list(data, category, category, [&](auto&& visit) {
+            list(data, entry.first, entry.first, [&](auto&& visit) {
                 for (const auto* m : members) visit(*m);
             });
         }
