@@ -80,6 +80,18 @@ class Sessions final : public service::Delivery {
         }
         return false;
     }
+    std::vector<SessionEntry> sessions_of(std::string_view user) override {
+        std::vector<SessionEntry> out;
+        for (auto* s : all_) {
+            if (s->user() == user && !s->closed()) out.push_back({s->ref(), "tcp"});
+        }
+        return out;
+    }
+    void close_session(router::SessionRef session, Errc reason) override {
+        for (auto* s : all_) {
+            if (s->ref() == session) s->close(reason);
+        }
+    }
 
   private:
     std::vector<Session*> all_;

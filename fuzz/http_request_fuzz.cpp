@@ -32,6 +32,37 @@ class FakeBackend final : public jim::api::Backend {
         out.code = body.empty() ? 10002 : 10000;
         done(out);
     }
+    void set_profile(std::string, jim::router::Profile,
+                     std::function<void(jim::Errc)> done) override {
+        done(jim::Errc::ok);
+    }
+    void get_profile(
+        std::string user,
+        std::function<void(jim::Result<std::optional<jim::router::Profile>>)> done) override {
+        if (user == "alice") {
+            done(std::optional<jim::router::Profile>(jim::router::Profile{}));
+        } else {
+            done(std::optional<jim::router::Profile>());
+        }
+    }
+    void add_friend(std::string, std::string, std::string,
+                    std::function<void(jim::Errc)> done) override {
+        done(jim::Errc::ok);
+    }
+    void remove_friend(std::string, std::string, std::function<void(jim::Errc)> done) override {
+        done(jim::Errc::ok);
+    }
+    void friends(std::string,
+                 std::function<void(jim::Result<std::vector<jim::store::Friend>>)> done) override {
+        done(std::vector<jim::store::Friend>{});
+    }
+    void recall(jim::service::RecallTarget target,
+                std::function<void(jim::service::RecallOutcome)> done) override {
+        jim::service::RecallOutcome out;
+        out.error = target.seq == 0 && target.id.empty() ? jim::Errc::missing_field : jim::Errc::ok;
+        out.code = out.error == jim::Errc::ok ? 10000 : 10002;
+        done(out);
+    }
     bool ready() override { return true; }
     std::string metrics_text() override { return "jim_up 1\n"; }
 };
