@@ -1,0 +1,144 @@
+#pragma once
+// A local HTTP/1.1 server for tests that check what jim sends out (webhooks, the moderation
+// hook, webhook authentication): it listens on 127.0.0.1 on a free port, records every request
+// and answers through a handler the test sets (status, body, an optional delay). Kept-alive
+// connections are served one request at a time, as a real receiver would.
+// Thread: its own; every public member may be called from any thread.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace jim::testing {
+
+class HttpReceiver {
+  public:
+    struct Received {
+        std::string target;
+        std::map<std::string, std::string> headers;  // names in lower case
+        std::string body;
+        std::string header(const std::string& name) const {
+            const auto it = headers.find(name);
+            return it == headers.end() ? std::string() : it->second;
+        }
+    };
+    struct Reply {
+        int status = 200;
+        std::string body = "{}";
+        std::chrono::milliseconds delay{0};  // wait this long before answering
+    };
+    using Handler = std::function<Reply(const Received&)>;
+
+    HttpReceiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+        boost::asio::co_spawn(io_, accept_loop(this), boost::asio::detached);
+        thread_ = std::thread([this] { io_.run(); });
+    }
+    ~HttpReceiver() {
+        guard_.reset();
+        io_.stop();
+        thread_.join();
+    }
+    HttpReceiver(const HttpReceiver&) = delete;
+    HttpReceiver& operator=(const HttpReceiver&) = delete;
+
+    std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    std::string url(const std::string& path = "/") const {
+        return "http://127.0.0.1:" + std::to_string(port()) + path;
+    }
+    void set_handler(Handler h) {
+        std::lock_guard lock(mu_);
+        handler_ = std::move(h);
+    }
+    std::vector<Received> received() const {
+        std::lock_guard lock(mu_);
+        return received_;
+    }
+    std::size_t count() const {
+        std::lock_guard lock(mu_);
+        return received_.size();
+    }
+    std::size_t connections() const { return connections_.load(); }
+
+  private:
+    using Tcp = boost::asio::ip::tcp;
+    static constexpr auto kTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
+
+    static boost::asio::awaitable<void> accept_loop(HttpReceiver* self) {
+        for (;;) {
+            auto [ec, socket] = co_await self->acceptor_.async_accept(kTuple);
+            if (ec) co_return;
+            ++self->connections_;
+            boost::asio::co_spawn(self->io_, serve(self, std::move(socket)), boost::asio::detached);
+        }
+    }
+
+    static boost::asio::awaitable<void> serve(HttpReceiver* self, Tcp::socket socket) {
+        namespace http = boost::beast::http;
+        boost::beast::tcp_stream stream(std::move(socket));
+        boost::beast::flat_buffer buffer;
+        for (;;) {
+            http::request<http::string_body> req;
+            auto [ec, n] = co_await http::async_read(stream, buffer, req, kTuple);
+            if (ec) co_return;
+            Received r;
+            r.target = std::string(req.target());
+            for (const auto& f : req) {
+                std::string name(f.name_string());
+                std::transform(name.begin(), name.end(), name.begin(),
+                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                r.headers[name] = std::string(f.value());
+            }
+            r.body = req.body();
+            Reply reply;
+            {
+                std::lock_guard lock(self->mu_);
+                self->received_.push_back(r);
+                if (self->handler_) reply = self->handler_(r);
+            }
+            if (reply.delay.count() > 0) {
+                boost::asio::steady_timer timer(self->io_, reply.delay);
+                co_await timer.async_wait(kTuple);
+            }
+            http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+            res.set(http::field::content_type, "application/json");
+            res.body() = reply.body;
+            res.keep_alive(req.keep_alive());
+            res.prepare_payload();
+            auto [wec, w] = co_await http::async_write(stream, res, kTuple);
+            if (wec || !req.keep_alive()) co_return;
+        }
+    }
+
+    boost::asio::io_context io_{1};
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
+        io_.get_executor()};
+    Tcp::acceptor acceptor_;
+    std::thread thread_;
+    mutable std::mutex mu_;
+    Handler handler_;
+    std::vector<Received> received_;
+    std::atomic<std::size_t> connections_{0};
+};
+
+}  // namespace jim::testing
