@@ -118,8 +118,9 @@ struct GroupSetup {
     SystemClock clock;
     // No store: fan-out alone, as J-IM without store mode.
     service::CommandService service;
-    service::WorkerContext ctx{proto::MessageIdGenerator(0, 1),
-                               [](std::function<void()> f) { f(); }};
+    service::WorkerContext ctx{
+        proto::MessageIdGenerator(0, 1), [](std::function<void()> f) { f(); },
+        [](router::SessionRef, const std::function<void(service::Peer&)>&) {}};
     std::vector<std::unique_ptr<KeepingPeer>> peers;
     std::vector<std::string> names;
 };

@@ -125,8 +125,9 @@ void BM_CommandServicePrivateChat(benchmark::State& state) {
     const SystemClock clock;
     // No store: routing alone, as J-IM without store mode.
     service::CommandService service(*auth, delivery, groups, clock);
-    service::WorkerContext ctx{proto::MessageIdGenerator(0, 1),
-                               [](std::function<void()> f) { f(); }};
+    service::WorkerContext ctx{
+        proto::MessageIdGenerator(0, 1), [](std::function<void()> f) { f(); },
+        [](router::SessionRef, const std::function<void(service::Peer&)>&) {}};
 
     std::vector<std::unique_ptr<FakePeer>> peers;
     delivery.peers.push_back(nullptr);  // slot 0 names no session

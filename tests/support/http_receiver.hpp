@@ -50,7 +50,9 @@ class HttpReceiver {
     };
     using Handler = std::function<Reply(const Received&)>;
 
-    HttpReceiver() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    // `record`: keep every request for received() (a benchmark counts them only).
+    explicit HttpReceiver(bool record = true)
+        : record_(record), acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
         boost::asio::co_spawn(io_, accept_loop(this), boost::asio::detached);
         thread_ = std::thread([this] { io_.run(); });
     }
@@ -76,7 +78,7 @@ class HttpReceiver {
     }
     std::size_t count() const {
         std::lock_guard lock(mu_);
-        return received_.size();
+        return count_;
     }
     std::size_t connections() const { return connections_.load(); }
 
@@ -113,7 +115,8 @@ class HttpReceiver {
             Reply reply;
             {
                 std::lock_guard lock(self->mu_);
-                self->received_.push_back(r);
+                ++self->count_;
+                if (self->record_) self->received_.push_back(r);
                 if (self->handler_) reply = self->handler_(r);
             }
             if (reply.delay.count() > 0) {
@@ -130,6 +133,7 @@ class HttpReceiver {
         }
     }
 
+    const bool record_;
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_{
         io_.get_executor()};
@@ -138,6 +142,7 @@ class HttpReceiver {
     mutable std::mutex mu_;
     Handler handler_;
     std::vector<Received> received_;
+    std::size_t count_ = 0;
     std::atomic<std::size_t> connections_{0};
 };
 

@@ -3,25 +3,123 @@
 #include <openssl/crypto.h>
 #include <boost/beast/http/field.hpp>
 
-#include <boost/json/parse.hpp>
-
-#include <charconv>
+#include <algorithm>
 
 #include "jim/api/query.hpp"
+#include "jim/api/routes.hpp"
 #include "jim/proto/json_util.hpp"
 #include "jim/proto/status.hpp"
 
 namespace jim::api {
 namespace http = boost::beast::http;
-namespace status = proto::status;
 
 namespace {
 
-constexpr std::size_t kDefaultListLimit = 1000;
-constexpr std::size_t kMaxListLimit = 100000;
+using enum http::verb;
 
-// {"code":C,[data,]"msg":"…"[,"reason":"…"]}: J-IM's RespBody without "command" (spec §4.3).
-std::string resp_body(int code, std::string_view data_json = {}, std::string_view reason = {}) {
+// Splits "/api/a/b" into {"api","a","b"}.
+std::vector<std::string_view> segments(std::string_view path) {
+    std::vector<std::string_view> out;
+    std::size_t i = 0;
+    while (i < path.size()) {
+        if (path[i] == '/') {
+            ++i;
+            continue;
+        }
+        const auto end = std::min(path.find('/', i), path.size());
+        out.push_back(path.substr(i, end - i));
+        i = end;
+    }
+    return out;
+}
+
+// Whether `path` fits the template; fills the captures. Literal segments must match exactly.
+bool match(std::string_view pattern, const std::vector<std::string_view>& parts,
+           std::vector<std::pair<std::string, std::string>>& params) {
+    const auto want = segments(pattern);
+    if (want.size() != parts.size()) return false;
+    params.clear();
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+            if (parts[i].empty()) return false;
+            params.emplace_back(want[i].substr(1, want[i].size() - 2), parts[i]);
+        } else if (want[i] != parts[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+// The single list of API routes: requests are matched against it and docs/openapi.yaml is
+// checked against it (tests/integration/openapi_test.cpp). A path with fewer {captures} wins
+// over one with more, so /api/users/banned is never read as a user id.
+const std::vector<Route>& route_table() {
+    static const std::vector<Route> table{
+        // J-IM's routes (kept paths and bodies) and the first jim additions.
+        {post, "/api/message/send", message_send},
+        {get, "/api/user/online", user_online},
+        {post, "/api/user/online", user_online},
+        {post, "/api/user/close", user_close},
+        {get, "/api/users/online", users_online},
+        {get, "/api/user/sessions", user_sessions},
+        {post, "/api/message/recall", message_recall},
+        // Profiles and contact lists (people_routes.cpp).
+        {get, "/api/user/profile", user_profile},
+        {put, "/api/user/profile", user_profile},
+        {post, "/api/user/profile", user_profile},
+        {get, "/api/user/friends", user_friends},
+        {post, "/api/user/friends", user_friends},
+        {delete_, "/api/user/friends", user_friends},
+        // Users and sessions.
+        {get, "/api/users/banned", users_banned},
+        {post, "/api/users/{userId}/ban", user_ban},
+        {delete_, "/api/users/{userId}/ban", user_unban},
+        {get, "/api/users/{userId}/sessions", sessions_list},
+        {delete_, "/api/users/{userId}/sessions", sessions_kick},
+        // Groups.
+        {post, "/api/groups", group_create},
+        {get, "/api/groups/{groupId}", group_get},
+        {patch, "/api/groups/{groupId}", group_update},
+        {delete_, "/api/groups/{groupId}", group_dissolve},
+        {post, "/api/groups/{groupId}/members", group_add_members},
+        {delete_, "/api/groups/{groupId}/members/{userId}", group_remove_member},
+        // Messages and the server.
+        {get, "/api/messages", messages_history},
+        {get, "/api/stats", server_stats},
+    };
+    return table;
+}
+
+std::vector<RouteInfo> api_routes() {
+    std::vector<RouteInfo> out;
+    for (const auto& r : route_table()) {
+        out.push_back({std::string(http::to_string(r.method)), std::string(r.path)});
+    }
+    return out;
+}
+
+std::string Call::param(std::string_view name) const {
+    for (const auto& [k, v] : params) {
+        if (k == name) return v;
+    }
+    return {};
+}
+
+std::optional<std::string> Call::query(std::string_view name) const {
+    return query_param(req.target(), name);
+}
+
+void Call::json(http::status status, std::string body) const {
+    respond(json_response(req, status, std::move(body)));
+}
+
+void Call::error(http::status status, std::string_view error, std::string_view message) const {
+    respond(json_error(req, status, error, message));
+}
+
+std::string resp_body(int code, std::string_view data_json, std::string_view reason) {
     std::string out = "{\"code\":" + std::to_string(code);
     if (!data_json.empty()) {
         out += ",\"data\":";
@@ -36,15 +134,6 @@ std::string resp_body(int code, std::string_view data_json = {}, std::string_vie
     out += '}';
     return out;
 }
-
-std::size_t list_limit(const Request& req) {
-    const auto s = query_param(req.target(), "limit");
-    std::size_t n = kDefaultListLimit;
-    if (s) std::from_chars(s->data(), s->data() + s->size(), n);
-    return std::min(n, kMaxListLimit);
-}
-
-}  // namespace
 
 HttpApi::HttpApi(ApiOptions options, Backend& backend)
     : options_(std::move(options)), backend_(backend), files_(options_.static_root) {}
@@ -93,135 +182,34 @@ void HttpApi::handle(const Request& req, bool loopback, std::function<void(Respo
 
 void HttpApi::handle_api(const Request& req, const std::string& path,
                          std::function<void(Response)>& respond) {
-    const auto method = req.method();
-    const auto user = query_param(req.target(), "userid");
-    const auto need_user = [&]() {
-        respond(json_response(req, http::status::bad_request,
-                              resp_body(status::kInvalidVerification, {}, "userid is required")));
-    };
-
-    if (path == "/api/message/send") {
-        if (method != http::verb::post) return respond(method_not_allowed(req, "POST"));
-        // The business backend sends as any user: `from` names the sender and is required.
-        boost::system::error_code ec;
-        std::string from;
-        {
-            boost::json::value v = boost::json::parse(req.body(), ec);
-            if (!ec && v.is_object()) {
-                from.assign(proto::get_string(v.get_object(), "from").value_or(""));
+    const auto parts = segments(path);
+    const Route* best = nullptr;
+    std::size_t best_captures = 0;
+    std::vector<std::pair<std::string, std::string>> params;
+    std::vector<std::pair<std::string, std::string>> best_params;
+    std::string allow;
+    for (const auto& r : route_table()) {
+        if (!match(r.path, parts, params)) continue;
+        if (r.method != req.method()) {
+            const auto name = http::to_string(r.method);
+            if (allow.find(name) == std::string::npos) {
+                if (!allow.empty()) allow += ", ";
+                allow += name;
             }
+            continue;
         }
-        if (from.empty()) {
-            respond(json_response(req, http::status::bad_request,
-                                  resp_body(status::kSendFailed, {},
-                                            "the body must be a ChatBody JSON object with from")));
-            return;
+        if (best == nullptr || params.size() < best_captures) {
+            best = &r;
+            best_captures = params.size();
+            best_params = params;
         }
-        backend_.send_chat(from, req.body(), [req, respond](service::ChatOutcome out) {
-            if (out.error != Errc::ok) {
-                respond(json_response(req, http::status::bad_request,
-                                      resp_body(out.code, {}, out.reason)));
-                return;
-            }
-            std::string data = "{\"createTime\":" + std::to_string(out.create_time) + ",\"id\":";
-            proto::append_json_string(data, out.id);
-            data += '}';
-            respond(json_response(req, http::status::ok, resp_body(out.code, data)));
-        });
-        return;
     }
-    if (path == "/api/message/recall") {
-        if (method != http::verb::post) return respond(method_not_allowed(req, "POST"));
-        return handle_recall(req, respond);
+    if (best == nullptr) {
+        if (!allow.empty()) return respond(method_not_allowed(req, allow));
+        return respond(json_error(req, http::status::not_found, "not_found", "no such API route"));
     }
-    if (path == "/api/user/online") {
-        if (method != http::verb::get && method != http::verb::post) {
-            return respond(method_not_allowed(req, "GET, POST"));
-        }
-        if (!user || user->empty()) return need_user();
-        respond(
-            json_response(req, http::status::ok,
-                          resp_body(backend_.online(*user) ? status::kOnline : status::kOffline)));
-        return;
-    }
-    if (path == "/api/user/close") {
-        if (method != http::verb::post) return respond(method_not_allowed(req, "POST"));
-        if (!user || user->empty()) return need_user();
-        const std::size_t n = backend_.kick(*user);
-        respond(
-            json_response(req, http::status::ok,
-                          resp_body(status::kCloseOk, "{\"closed\":" + std::to_string(n) + "}")));
-        return;
-    }
-    if (path == "/api/users/online") {
-        if (method != http::verb::get) return respond(method_not_allowed(req, "GET"));
-        std::string body = "{\"count\":" + std::to_string(backend_.online_count()) + ",\"users\":[";
-        bool first = true;
-        for (const auto& u : backend_.online_users(list_limit(req))) {
-            if (!first) body += ',';
-            first = false;
-            proto::append_json_string(body, u);
-        }
-        body += "]}";
-        respond(json_response(req, http::status::ok, std::move(body)));
-        return;
-    }
-    if (path == "/api/user/sessions") {
-        if (method != http::verb::get) return respond(method_not_allowed(req, "GET"));
-        if (!user || user->empty()) return need_user();
-        const auto sessions = backend_.sessions(*user);
-        std::string body = "{\"online\":";
-        body += sessions.empty() ? "false" : "true";
-        body += ",\"sessions\":[";
-        for (std::size_t i = 0; i < sessions.size(); ++i) {
-            if (i != 0) body += ',';
-            body += "{\"protocol\":";
-            proto::append_json_string(body, sessions[i].protocol);
-            body += ",\"worker\":" + std::to_string(sessions[i].worker) + "}";
-        }
-        body += "],\"userId\":";
-        proto::append_json_string(body, *user);
-        body += '}';
-        respond(json_response(req, http::status::ok, std::move(body)));
-        return;
-    }
-    if (handle_people(req, path, respond)) return;
-    respond(json_error(req, http::status::not_found, "not_found", "no such API route"));
-}
-
-// POST /api/message/recall {"id":…,"seq":N,"groupId":g} or {"id":…,"seq":N,"from":a,"to":b}:
-// the admin recalls any message at any time (docs/http-api.md).
-void HttpApi::handle_recall(const Request& req, std::function<void(Response)>& respond) {
-    const auto bad = [&](std::string_view why) {
-        respond(
-            json_response(req, http::status::bad_request, resp_body(status::kSendFailed, {}, why)));
-    };
-    const auto o = proto::parse_object(req.body());
-    if (!o || req.body().empty()) return bad("the body must be a JSON object");
-    const auto id = proto::get_string(*o, "id");
-    const auto seq = proto::get_int(*o, "seq");
-    if (!id || id->empty() || !seq || *seq <= 0) return bad("id and seq (> 0) are required");
-    service::RecallTarget target;
-    target.seq = static_cast<std::uint64_t>(*seq);
-    target.id.assign(*id);
-    const auto group = proto::get_string(*o, "groupId").value_or("");
-    const auto from = proto::get_string(*o, "from").value_or("");
-    const auto to = proto::get_string(*o, "to").value_or("");
-    if (!group.empty()) {
-        target.conversation = store::group_conversation(group);
-    } else if (!from.empty() && !to.empty()) {
-        target.conversation = store::private_conversation(from, to);
-    } else {
-        return bad("groupId, or from and to, name the conversation");
-    }
-    backend_.recall(std::move(target), [req, respond](service::RecallOutcome out) {
-        if (out.error != Errc::ok) {
-            respond(json_response(req, static_cast<http::status>(error_info(out.error).http),
-                                  resp_body(out.code, {}, out.reason)));
-            return;
-        }
-        respond(json_response(req, http::status::ok, resp_body(status::kOk, out.body)));
-    });
+    Call call{req, std::move(best_params), backend_, respond};
+    best->handler(call);
 }
 
 }  // namespace jim::api

@@ -1,6 +1,8 @@
 #pragma once
-// The HTTP API for the business backend (J-IM's three /api routes, made to work, plus what a
-// backend needs) and the static web page, on the shared port. See docs/http-api.md.
+// The HTTP API for the business backend (J-IM's three /api routes, made to work, and the admin
+// routes for users, groups, messages, sessions and statistics) and the static web page, on the
+// shared port. Routes are one table (route_table() in http_api.cpp); see docs/http-api.md and
+// docs/openapi.yaml.
 //
 // Access: with api.key set, /api/* and /metrics need "Authorization: Bearer <key>"; without a
 // key only loopback clients may call them. Static files, /healthz, /readyz and the /admin page
@@ -56,7 +58,23 @@ class Backend {
     virtual bool ready() = 0;
     // GET /metrics: the Prometheus text exposition of every counter.
     virtual std::string metrics_text() = 0;
+    // The command service (admin operations on users and groups, the store).
+    virtual service::CommandService& service() noexcept = 0;
+    // The calling worker's context (to come home from the store).
+    virtual service::WorkerContext& context() = 0;
+    // Server statistics as one JSON object (GET /api/stats).
+    virtual std::string stats_json() = 0;
 };
+
+// One API route: "GET", "/api/groups/{groupId}".
+struct RouteInfo {
+    std::string method;
+    std::string path;
+};
+
+// Every API route, from the one table requests are matched against; docs/openapi.yaml must
+// describe exactly these (checked by a test).
+std::vector<RouteInfo> api_routes();
 
 struct ApiOptions {
     std::string key;          // api.key; empty: loopback clients only
@@ -78,10 +96,6 @@ class HttpApi {
                     std::function<void(Response)>& respond);
     void handle_api(const Request& req, const std::string& path,
                     std::function<void(Response)>& respond);
-    // /api/user/profile and /api/user/friends (people_routes.cpp); false if `path` is neither.
-    bool handle_people(const Request& req, const std::string& path,
-                       std::function<void(Response)>& respond);
-    void handle_recall(const Request& req, std::function<void(Response)>& respond);
 
     ApiOptions options_;
     Backend& backend_;

@@ -6,6 +6,7 @@
 
 #include "jim/api/http_api.hpp"
 #include "jim/api/query.hpp"
+#include "jim/api/routes.hpp"
 #include "jim/auth/authenticator.hpp"
 #include "jim/proto/json_util.hpp"
 
@@ -65,10 +66,9 @@ std::optional<router::Profile> parse_profile_body(std::string_view body, std::st
     return p;
 }
 
-}  // namespace
-
-bool HttpApi::handle_people(const Request& req, const std::string& path,
-                            std::function<void(Response)>& respond) {
+// Answers both routes; the route table has already checked path and method.
+bool handle_people(Backend& backend, const Request& req, const std::string& path,
+                   std::function<void(Response)>& respond) {
     if (path != "/api/user/profile" && path != "/api/user/friends") return false;
     const auto method = req.method();
     const auto user = query_param(req.target(), "userid");
@@ -80,7 +80,7 @@ bool HttpApi::handle_people(const Request& req, const std::string& path,
 
     if (path == "/api/user/profile") {
         if (method == http::verb::get) {
-            backend_.get_profile(
+            backend.get_profile(
                 *user, [req, respond, u = *user](Result<std::optional<router::Profile>> p) {
                     if (!p) return respond(errc_response(req, Errc::store_error));
                     if (!*p) {
@@ -97,7 +97,7 @@ bool HttpApi::handle_people(const Request& req, const std::string& path,
                 return true;
             }
             const std::string answer = profile_body(*user, *p);
-            backend_.set_profile(*user, std::move(*p), [req, respond, answer](Errc e) {
+            backend.set_profile(*user, std::move(*p), [req, respond, answer](Errc e) {
                 if (e != Errc::ok) return respond(errc_response(req, e));
                 respond(json_response(req, http::status::ok, answer));
             });
@@ -109,17 +109,16 @@ bool HttpApi::handle_people(const Request& req, const std::string& path,
 
     // /api/user/friends: every answer is the list after the call (reads follow writes in the
     // store, so it includes the change).
-    const auto list = [this, req, respond, u = *user](Errc e) {
+    const auto list = [b = &backend, req, respond, u = *user](Errc e) {
         if (e != Errc::ok) return respond(errc_response(req, e));
-        backend_.friends(u, [this, req, respond, u](Result<std::vector<store::Friend>> fs) {
+        b->friends(u, [b, req, respond, u](Result<std::vector<store::Friend>> fs) {
             if (!fs) return respond(errc_response(req, static_cast<Errc>(fs.error().value())));
             std::string body = "{\"friends\":[";
             for (std::size_t i = 0; i < fs->size(); ++i) {
                 const store::Friend& f = (*fs)[i];
                 body += i == 0 ? "{\"category\":" : ",{\"category\":";
                 proto::append_json_string(body, f.category);
-                body +=
-                    backend_.online(f.user) ? ",\"status\":\"online\"" : ",\"status\":\"offline\"";
+                body += b->online(f.user) ? ",\"status\":\"online\"" : ",\"status\":\"offline\"";
                 body += ",\"userId\":";
                 proto::append_json_string(body, f.user);
                 body += '}';
@@ -144,7 +143,7 @@ bool HttpApi::handle_people(const Request& req, const std::string& path,
                                "friendId other than userid"));
             return true;
         }
-        backend_.add_friend(*user, friend_id, category, list);
+        backend.add_friend(*user, friend_id, category, list);
     } else if (method == http::verb::delete_) {
         const auto friend_id = query_param(req.target(), "friendid");
         if (!friend_id || !auth::valid_user_id(*friend_id)) {
@@ -152,11 +151,21 @@ bool HttpApi::handle_people(const Request& req, const std::string& path,
                                "friendid must be a valid user id"));
             return true;
         }
-        backend_.remove_friend(*user, *friend_id, list);
+        backend.remove_friend(*user, *friend_id, list);
     } else {
         respond(method_not_allowed(req, "GET, POST, DELETE"));
     }
     return true;
+}
+
+}  // namespace
+
+void user_profile(Call& c) {
+    handle_people(c.backend, c.req, "/api/user/profile", c.respond);
+}
+
+void user_friends(Call& c) {
+    handle_people(c.backend, c.req, "/api/user/friends", c.respond);
 }
 
 }  // namespace jim::api

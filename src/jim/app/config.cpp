@@ -37,12 +37,13 @@ constexpr std::int64_t kNoMax = std::numeric_limits<std::int64_t>::max();
 constexpr std::size_t kMaxShown = 60;
 
 // Double-quoted, single-line TOML: the form the example file and messages use.
-std::string render(const toml::node& node) {
+// `cut`: shorten long values (messages); defaults are rendered whole for the example file.
+std::string render(const toml::node& node, bool cut = true) {
     std::ostringstream os;
     os << toml::toml_formatter{node, toml::format_flags::allow_unicode_strings};
     std::string text = os.str();
     std::replace(text.begin(), text.end(), '\n', ' ');
-    if (text.size() > kMaxShown) {
+    if (cut && text.size() > kMaxShown) {
         text.resize(kMaxShown);
         text += "...";
     }
@@ -75,7 +76,8 @@ KeyDesc integer_key(std::string key, std::string doc, Field field, std::int64_t 
                 return {};
             },
             [=](const Config& cfg) {
-                return render(toml::value<std::int64_t>{static_cast<std::int64_t>(field(cfg))});
+                return render(toml::value<std::int64_t>{static_cast<std::int64_t>(field(cfg))},
+                              false);
             }};
 }
 
@@ -106,7 +108,7 @@ KeyDesc string_key(std::string key, std::string doc, Field field, bool may_be_em
                 field(cfg) = v->get();
                 return {};
             },
-            [=](const Config& cfg) { return render(toml::value<std::string>{field(cfg)}); }};
+            [=](const Config& cfg) { return render(toml::value<std::string>{field(cfg)}, false); }};
 }
 
 template <class Field>
@@ -118,7 +120,7 @@ KeyDesc bool_key(std::string key, std::string doc, Field field) {
                 field(cfg) = v->get();
                 return {};
             },
-            [=](const Config& cfg) { return render(toml::value<bool>{field(cfg)}); }};
+            [=](const Config& cfg) { return render(toml::value<bool>{field(cfg)}, false); }};
 }
 
 template <class Field>
@@ -148,7 +150,7 @@ KeyDesc string_list_key(std::string key, std::string doc, Field field) {
                 for (const std::string& s : field(cfg)) {
                     arr.push_back(s);
                 }
-                return render(arr);
+                return render(arr, false);
             }};
 }
 
@@ -247,11 +249,27 @@ std::vector<KeyDesc> make_key_table() {
     t.push_back(string_key(
         "auth.mode",
         "How logins are checked: \"open\" accepts anyone (development only), \"static\" uses "
-        "users_file, \"jwt\" verifies a signed token (auth.jwt.*).",
-        [](auto& c) -> auto& { return c.auth.mode; }, false, {"open", "static", "jwt"}));
+        "users_file, \"jwt\" verifies a signed token (auth.jwt.*), \"webhook\" asks "
+        "auth.webhook.url.",
+        [](auto& c) -> auto& { return c.auth.mode; }, false, {"open", "static", "jwt", "webhook"}));
     t.push_back(string_key(
         "auth.users_file", "File listing the users for auth.mode = \"static\"; required there.",
         [](auto& c) -> auto& { return c.auth.users_file; }, true));
+    t.push_back(string_key(
+        "auth.webhook.url",
+        "http:// URL that decides logins for auth.mode = \"webhook\" (docs/webhooks.md).",
+        [](auto& c) -> auto& { return c.auth.webhook.url; }, true));
+    t.push_back(string_key(
+        "auth.webhook.secret", "Key of the X-Jim-Signature header on login requests; empty: none.",
+        [](auto& c) -> auto& { return c.auth.webhook.secret; }, true));
+    t.push_back(integer_key(
+        "auth.webhook.timeout_ms",
+        "Time the login webhook may take, in milliseconds; past it the login is refused.",
+        [](auto& c) -> auto& { return c.auth.webhook.timeout_ms; }, 1, 60000));
+    t.push_back(integer_key(
+        "auth.webhook.cache_ttl_ms",
+        "How long a login webhook answer is reused for the same credentials; 0: not at all.",
+        [](auto& c) -> auto& { return c.auth.webhook.cache_ttl_ms; }, 0, 86400000));
     t.push_back(string_list_key(
         "auth.default_groups",
         "Groups every user joins at login; J-IM's demo page expects [\"100\"].",
@@ -315,6 +333,48 @@ std::vector<KeyDesc> make_key_table() {
         "Seconds after sending in which a sender may recall its message (cmd 15); 0: never. The "
         "admin API recalls at any time.",
         [](auto& c) -> auto& { return c.chat.recall_window; }, 0, 315360000));
+    t.push_back(string_key(
+        "webhook.url",
+        "http:// URL that receives event batches (docs/webhooks.md); \"\" disables webhooks.",
+        [](auto& c) -> auto& { return c.webhook.url; }, true));
+    t.push_back(string_key(
+        "webhook.secret",
+        "Key of the X-Jim-Signature header (HMAC-SHA256 of the body); set it with webhook.url.",
+        [](auto& c) -> auto& { return c.webhook.secret; }, true));
+    t.push_back(string_list_key(
+        "webhook.events",
+        "Events to send: user.online, user.offline, message.offline, message, group.join, "
+        "group.leave.",
+        [](auto& c) -> auto& { return c.webhook.events; }));
+    t.push_back(integer_key(
+        "webhook.queue_max",
+        "Events waiting at most; beyond it new events are dropped and counted.",
+        [](auto& c) -> auto& { return c.webhook.queue_max; }, 1, 10000000));
+    t.push_back(integer_key(
+        "webhook.batch_max", "Most events in one POST.",
+        [](auto& c) -> auto& { return c.webhook.batch_max; }, 1, 10000));
+    t.push_back(integer_key(
+        "webhook.timeout_ms", "Time one POST may take, in milliseconds.",
+        [](auto& c) -> auto& { return c.webhook.timeout_ms; }, 1, 600000));
+    t.push_back(integer_key(
+        "webhook.max_attempts",
+        "Attempts per batch (retries back off from 0.5 s, doubling) before it is dropped.",
+        [](auto& c) -> auto& { return c.webhook.max_attempts; }, 1, 100));
+    t.push_back(string_key(
+        "hook.url",
+        "http:// URL asked about every chat message before it is stored (docs/webhooks.md); \"\" "
+        "disables it.",
+        [](auto& c) -> auto& { return c.hook.url; }, true));
+    t.push_back(string_key(
+        "hook.secret", "Key of the X-Jim-Signature header on hook requests; empty sends none.",
+        [](auto& c) -> auto& { return c.hook.secret; }, true));
+    t.push_back(integer_key(
+        "hook.timeout_ms", "Time the moderation hook may take per message, in milliseconds.",
+        [](auto& c) -> auto& { return c.hook.timeout_ms; }, 1, 60000));
+    t.push_back(bool_key(
+        "hook.fail_open",
+        "true: a message passes when the hook fails or times out; false: it is rejected.",
+        [](auto& c) -> auto& { return c.hook.fail_open; }));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,
                            {"trace", "debug", "info", "warn", "error", "off"}));
@@ -467,6 +527,18 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
         problems.push_back(
             "limits.outbox_high_water_bytes: must lie between limits.outbox_low_water_bytes and "
             "limits.max_outbox_bytes");
+    }
+    if (cfg.auth.mode == "webhook" && cfg.auth.webhook.url.empty() &&
+        !has_problem_for(problems, from, "auth.webhook.url")) {
+        problems.push_back("auth.webhook.url: required when auth.mode is \"webhook\"");
+    }
+    for (const auto& [key, url] :
+         {std::pair<std::string_view, const std::string&>{"webhook.url", cfg.webhook.url},
+          {"hook.url", cfg.hook.url},
+          {"auth.webhook.url", cfg.auth.webhook.url}}) {
+        if (!url.empty() && !url.starts_with("http://") && !has_problem_for(problems, from, key)) {
+            problems.push_back(std::string(key) + ": must be an http:// URL");
+        }
     }
     if (cfg.tls.cert.empty() != cfg.tls.key.empty() &&
         !has_problem_for(problems, from, "tls.key") &&

@@ -48,8 +48,14 @@ struct Config {
         std::string key;  // bearer token for /api/*; empty: loopback clients only
     } api;
     struct Auth {
-        std::string mode = "open";  // "open" | "static" | "jwt"
+        std::string mode = "open";  // "open" | "static" | "jwt" | "webhook"
         std::string users_file;     // required when mode == "static"
+        struct Webhook {
+            std::string url;  // required when mode == "webhook"
+            std::string secret;
+            std::int64_t timeout_ms = 2000;
+            std::int64_t cache_ttl_ms = 60000;
+        } webhook;
         std::vector<std::string> default_groups;
         struct Jwt {
             std::string secret;      // HS256 key
@@ -75,6 +81,22 @@ struct Config {
     struct Chat {
         std::int64_t recall_window = 120;  // seconds; 0: senders cannot recall
     } chat;
+    struct Webhook {
+        std::string url;  // "" disables event webhooks
+        std::string secret;
+        std::vector<std::string> events{"user.online", "user.offline", "message.offline",
+                                        "group.join", "group.leave"};
+        std::int64_t queue_max = 10000;
+        std::int64_t batch_max = 100;
+        std::int64_t timeout_ms = 5000;
+        std::int64_t max_attempts = 5;
+    } webhook;
+    struct Hook {
+        std::string url;  // "" disables the before-send moderation hook
+        std::string secret;
+        std::int64_t timeout_ms = 200;
+        bool fail_open = true;
+    } hook;
     struct Log {
         std::string level = "info";  // trace | debug | info | warn | error | off
     } log;

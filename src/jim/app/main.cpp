@@ -16,6 +16,9 @@
 #include "jim/auth/authenticator.hpp"
 #include "jim/auth/jwt.hpp"
 #include "jim/base/version.hpp"
+#include "jim/hooks/auth_webhook.hpp"
+#include "jim/hooks/moderation_hook.hpp"
+#include "jim/hooks/webhooks.hpp"
 #include "jim/net/server.hpp"
 #include "jim/net/tls.hpp"
 #include "jim/store/message_store.hpp"
@@ -59,15 +62,105 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     return o;
 }
 
+jim::hooks::Url url_of(std::string_view key, const std::string& text) {
+    auto url = jim::hooks::parse_url(text);
+    if (!url) throw std::runtime_error(std::string(key) + ": not a valid http:// URL: " + text);
+    return *url;
+}
+
+// Event webhooks when webhook.url is set (the URL was validated with the configuration).
+std::unique_ptr<jim::hooks::Webhooks> make_webhooks(const jim::app::Config& c,
+                                                    const jim::Clock& clock) {
+    if (c.webhook.url.empty()) return nullptr;
+    jim::hooks::WebhookOptions o;
+    o.url = url_of("webhook.url", c.webhook.url);
+    o.secret = c.webhook.secret;
+    std::string unknown;
+    o.events = jim::hooks::event_mask(c.webhook.events, &unknown);
+    if (!unknown.empty()) throw std::runtime_error("webhook.events: unknown event " + unknown);
+    o.queue_max = static_cast<std::size_t>(c.webhook.queue_max);
+    o.batch_max = static_cast<std::size_t>(c.webhook.batch_max);
+    o.timeout = std::chrono::milliseconds(c.webhook.timeout_ms);
+    o.max_attempts = static_cast<int>(c.webhook.max_attempts);
+    if (c.webhook.secret.empty()) spdlog::warn("webhook.secret is empty: receivers cannot verify");
+    spdlog::info("webhooks: POSTing events to {}", c.webhook.url);
+    return std::make_unique<jim::hooks::Webhooks>(o, clock);
+}
+
+std::unique_ptr<jim::hooks::HttpModerator> make_moderator(const jim::app::Config& c) {
+    if (c.hook.url.empty()) return nullptr;
+    jim::hooks::ModerationOptions o;
+    o.url = url_of("hook.url", c.hook.url);
+    o.secret = c.hook.secret;
+    o.timeout = std::chrono::milliseconds(c.hook.timeout_ms);
+    o.fail_open = c.hook.fail_open;
+    spdlog::info("moderation hook: {} (timeout {} ms, fail {})", c.hook.url, c.hook.timeout_ms,
+                 c.hook.fail_open ? "open" : "closed");
+    return std::make_unique<jim::hooks::HttpModerator>(o);
+}
+
+// "webhooks":{…},"moderation":{…},"auth_webhook":{…} for GET /api/stats (those configured).
+std::string integration_stats(const jim::hooks::Webhooks* w, const jim::hooks::HttpModerator* m,
+                              const jim::hooks::WebhookAuthenticator* a) {
+    std::string out;
+    const auto field = [&out](std::string_view name, std::uint64_t v) {
+        if (out.back() != '{') out += ',';
+        out += '"';
+        out += name;
+        out += "\":" + std::to_string(v);
+    };
+    if (w != nullptr) {
+        const auto s = w->stats();
+        out += "\"webhooks\":{";
+        field("batches", s.batches);
+        field("delivered", s.delivered);
+        field("dropped", s.dropped);
+        field("failed", s.failed);
+        field("published", s.published);
+        field("queued", s.queued);
+        field("retries", s.retries);
+        out += '}';
+    }
+    if (m != nullptr) {
+        const auto s = m->stats();
+        out += out.empty() ? "" : ",";
+        out += "\"moderation\":{";
+        field("checked", s.checked);
+        field("failures", s.failures);
+        field("rejected", s.rejected);
+        field("replaced", s.replaced);
+        out += '}';
+    }
+    if (a != nullptr) {
+        const auto s = a->stats();
+        out += out.empty() ? "" : ",";
+        out += "\"auth_webhook\":{";
+        field("cache_hits", s.cache_hits);
+        field("calls", s.calls);
+        field("unavailable", s.unavailable);
+        out += '}';
+    }
+    return out;
+}
+
 std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Config& c,
                                                              const jim::Clock& clock) {
     if (c.auth.mode == "static") return jim::auth::make_static_authenticator(c.auth.users_file);
     if (c.auth.mode == "jwt") {
         return jim::auth::make_jwt_authenticator({c.auth.jwt.secret, c.auth.jwt.public_key}, clock);
     }
+    if (c.auth.mode == "webhook") {
+        jim::hooks::AuthWebhookOptions o;
+        o.url = url_of("auth.webhook.url", c.auth.webhook.url);
+        o.secret = c.auth.webhook.secret;
+        o.timeout = std::chrono::milliseconds(c.auth.webhook.timeout_ms);
+        o.cache_ttl = std::chrono::milliseconds(c.auth.webhook.cache_ttl_ms);
+        spdlog::info("auth: logins are decided by {}", c.auth.webhook.url);
+        return std::make_unique<jim::hooks::WebhookAuthenticator>(o, clock);
+    }
     spdlog::warn(
         "auth.mode = \"open\": any user id with any password may log in; "
-        "use auth.mode = \"static\" or \"jwt\" outside development");
+        "use auth.mode = \"static\", \"jwt\" or \"webhook\" outside development");
     return jim::auth::make_open_authenticator();
 }
 
@@ -157,7 +250,7 @@ int main(int argc, char** argv) {
     try {
         std::filesystem::create_directories(config.server.data_dir);
         const jim::SystemClock clock;
-        const auto auth = make_authenticator(config, clock);
+        auto auth = make_authenticator(config, clock);
         std::unique_ptr<jim::store::MessageStore> store;
         if (config.store.engine != "none") {
             jim::store::StoreOptions so;
@@ -172,7 +265,16 @@ int main(int argc, char** argv) {
             spdlog::info("store: {} at {} (sync = {})", so.engine,
                          so.engine == "redis" ? so.redis : so.path, so.sync);
         }
-        jim::net::Server server(server_options(config), *auth, clock, store.get());
+        auto webhooks = make_webhooks(config, clock);
+        auto options = server_options(config);
+        options.events = webhooks.get();
+        auto moderator = make_moderator(config);
+        options.moderator = moderator.get();
+        options.extra_stats = [w = webhooks.get(), m = moderator.get(),
+                               a = dynamic_cast<jim::hooks::WebhookAuthenticator*>(auth.get())] {
+            return integration_stats(w, m, a);
+        };
+        jim::net::Server server(options, *auth, clock, store.get());
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
         std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),
@@ -191,6 +293,11 @@ int main(int argc, char** argv) {
         }).detach();
         server.stop();              // stops accepting, drains the store, tells every client
         if (store) store->drain();  // nothing is left; completions post to the stopped workers
+        // The same for the HTTP clients of the hooks: their threads end while the workers they
+        // post to still exist (stopped). The server uses none of them after stop().
+        moderator.reset();
+        auth.reset();
+        webhooks.reset();
     } catch (const std::exception& e) {
         spdlog::error("start-up failed: {}", e.what());
         return kExitStartup;

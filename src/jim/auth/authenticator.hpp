@@ -1,12 +1,15 @@
 #pragma once
 // Authentication seam. A backend turns login credentials into a user profile or a refusal.
 //
-// The call is synchronous and must be cheap (it runs on a network worker): open and static are,
-// and so is JWT verification (P7). A backend that needs I/O (the P7 webhook) will keep this
-// interface for its cache hits and complete misses off-worker; see ARCHITECTURE.md "Login".
+// authenticate() is synchronous and must be cheap (it runs on a network worker): open and static
+// are, and so is JWT verification. A backend that needs I/O (the webhook backend in jim_hooks)
+// says so with asynchronous() and answers through authenticate_async() instead; the login
+// handler then resumes the session on its worker when the answer comes. See ARCHITECTURE.md
+// "Login".
 // Thread: authenticate() may be called from any worker concurrently (implementations are
 // immutable after construction or lock internally).
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -35,6 +38,15 @@ class Authenticator {
     virtual ~Authenticator() = default;
     virtual AuthResult authenticate(const Credentials& credentials) const = 0;
     virtual std::string_view mode() const noexcept = 0;
+
+    // True for backends that must not be called through authenticate() on a worker.
+    virtual bool asynchronous() const noexcept { return false; }
+    // Answers `credentials` through `done`, exactly once, on any thread (the caller posts the
+    // result home). Returns at once. The default answers with authenticate() right away.
+    virtual void authenticate_async(Credentials credentials,
+                                    std::function<void(AuthResult)> done) const {
+        done(authenticate(credentials));
+    }
 };
 
 // J-IM's demo behaviour: any user id with any password is accepted. For development only.

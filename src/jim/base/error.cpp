@@ -34,6 +34,7 @@ constexpr std::array<ErrorInfo, kErrcCount> kErrors{{
     {Errc::rate_limited, "rate_limited", 10002, 1008, 429},
     {Errc::not_found, "not_found", 10002, 1008, 404},
     {Errc::recall_too_late, "recall_too_late", 10010, 1008, 403},
+    {Errc::rejected, "rejected", 10002, 1008, 403},
     {Errc::peer_closed, "peer_closed", 0, 1000, 200},
     {Errc::io_error, "io_error", 0, 1011, 500},
     {Errc::login_timeout, "login_timeout", 0, 1008, 408},

@@ -42,6 +42,7 @@ enum class Errc : std::uint8_t {
     rate_limited,     // above limits.max_messages_per_s: refused; far above it: closed
     not_found,        // the message (or other object) named does not exist (or has expired)
     recall_too_late,  // the sender's recall came after chat.recall_window
+    rejected,         // the moderation hook refused the message (or was down, hook.fail_open off)
     // Close reasons that are not protocol errors (counted by reason, never answered).
     peer_closed,           // the peer closed or reset the connection
     io_error,              // a socket error other than a reset

@@ -3,12 +3,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "jim/codec/tcp_frame.hpp"
 #include "jim/net/ip_limiter.hpp"
+#include "jim/service/events.hpp"
 #include "jim/service/kick_policy.hpp"
+#include "jim/service/moderation.hpp"
 
 namespace jim::net {
 
@@ -31,6 +34,11 @@ struct ServerOptions {
     std::int64_t presence_count_interval_ms = 1000;  // presence.count_interval_ms
     std::int64_t recall_window_ms = 120'000;         // chat.recall_window; 0: senders cannot recall
     std::size_t max_http_body = 1024 * 1024;         // HTTP API request bodies; 413 beyond it
+    service::EventSink* events = nullptr;            // webhooks; not owned, outlives the server
+    service::Moderator* moderator = nullptr;         // hook.url; not owned, outlives the server
+    // More members for GET /api/stats (the integrations' counters), e.g. "webhooks":{…};
+    // called on a worker. Empty: none.
+    std::function<std::string()> extra_stats;
     // Slow consumers: above high water the peer's input is not read until its outbox drains
     // below low water; above the hard cap it is closed (slow_consumer).
     std::size_t outbox_high_water = 1024 * 1024;

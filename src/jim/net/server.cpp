@@ -36,7 +36,9 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
                                   .presence_max_group_list = options_.presence_max_group_list,
                                   .presence_count_interval_ms = options_.presence_count_interval_ms,
                                   .recall_window_ms = options_.recall_window_ms,
-                                  .kick_policy = options_.kick_policy},
+                                  .kick_policy = options_.kick_policy,
+                                  .events = options_.events,
+                                  .moderator = options_.moderator},
           store),
       tls_(options_.tls_cert.empty()
                ? nullptr
@@ -268,6 +270,44 @@ void Server::send_chat(std::string_view from, std::string_view body,
     Worker* here = Worker::current();
     if (here == nullptr) here = workers_[0].get();  // not reached: the API runs on workers
     service_.send_chat(from, body, here->context(), {}, std::move(done));
+}
+
+service::WorkerContext& Server::context() {
+    return calling_context();
+}
+
+std::string Server::stats_json() {
+    const ServerStats s = stats();
+    std::string out = "{\"closed\":{";
+    bool first = true;
+    for (std::size_t i = 0; i < kErrcCount; ++i) {
+        if (s.closed[i] == 0) continue;
+        if (!first) out += ',';
+        first = false;
+        out += '"';
+        out += error_info(static_cast<Errc>(i)).name;
+        out += "\":" + std::to_string(s.closed[i]);
+    }
+    out += "},\"connections\":{\"accepted\":" + std::to_string(s.accepted) +
+           ",\"open\":" + std::to_string(s.open) + "}";
+    out += ",\"frames\":{\"in\":" + std::to_string(s.frames_in) +
+           ",\"out\":" + std::to_string(s.frames_out) + "}";
+    out += ",\"online\":{\"users\":" + std::to_string(registry_.online_users()) + "}";
+    if (store::MessageStore* st = service_.store()) {
+        const auto ss = st->stats();
+        out += ",\"store\":{\"appends\":" + std::to_string(ss.appends) +
+               ",\"commits\":" + std::to_string(ss.commits) +
+               ",\"duplicates\":" + std::to_string(ss.duplicates) +
+               ",\"history_expired\":" + std::to_string(ss.history_expired) +
+               ",\"inbox_dropped\":" + std::to_string(ss.inbox_dropped) + "}";
+    }
+    out +=
+        ",\"workers\":" + std::to_string(worker_count_) + ",\"writes\":" + std::to_string(s.writes);
+    if (options_.extra_stats) {
+        const std::string extra = options_.extra_stats();
+        if (!extra.empty()) out += "," + extra;
+    }
+    return out + "}";
 }
 
 }  // namespace jim::net

@@ -67,7 +67,7 @@ class Server final : public service::Delivery, public api::Backend {
     const ServerOptions& options() const noexcept { return options_; }
     router::Registry& registry() noexcept { return registry_; }
     router::Groups& groups() noexcept { return groups_; }
-    service::CommandService& service() noexcept { return service_; }
+    service::CommandService& service() noexcept override { return service_; }
     api::HttpApi& api() noexcept { return api_; }
     TlsContext* tls_context() noexcept { return tls_.get(); }
     std::size_t worker_count() const noexcept { return worker_count_; }
@@ -104,6 +104,8 @@ class Server final : public service::Delivery, public api::Backend {
                  std::function<void(Result<std::vector<store::Friend>>)> done) override;
     void recall(service::RecallTarget target,
                 std::function<void(service::RecallOutcome)> done) override;
+    service::WorkerContext& context() override;
+    std::string stats_json() override;
 
   private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,

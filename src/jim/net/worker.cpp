@@ -86,7 +86,13 @@ Worker::Worker(Server& server, std::uint16_t index, std::uint64_t id_seed)
       drain_timer_(io_),
       completions_(io_),
       ctx_{proto::MessageIdGenerator(index, id_seed),
-           [this](std::function<void()> fn) { completions_.post(std::move(fn)); }} {
+           [this](std::function<void()> fn) { completions_.post(std::move(fn)); },
+           [this](router::SessionRef ref, const std::function<void(service::Peer&)>& fn) {
+               Connection* c = find(ref);
+               if (c == nullptr || c->state != Connection::State::open) return;
+               ConnPeer peer(*this, *c);
+               fn(peer);
+           }} {
     const auto& o = server.options();
     login_ticks_ = ms_to_ticks(o.login_timeout_ms);
     pending_cap_ = std::max({o.tcp.max_body + codec::tcp::kHeaderSizeWithSynSeq,
@@ -232,9 +238,8 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
 // When the user's last session goes, its groups and friends hear of it (cmd 10, cmd 29).
 void Worker::unbind_user(Connection& c) {
     if (c.user.empty()) return;
-    if (server_.registry().remove(c.user, ref_of(c)) == 0) {
-        server_.service().user_offline(c.user, ctx_);
-    }
+    const std::size_t remaining = server_.registry().remove(c.user, ref_of(c));
+    server_.service().session_ended(c.user, codec::protocol_name(c.protocol), remaining, ctx_);
     c.user.clear();
 }
 

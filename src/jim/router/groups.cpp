@@ -85,6 +85,33 @@ std::string Groups::name(std::string_view group) const {
     return it == g.names.end() ? std::string(group) : it->second;
 }
 
+void Groups::set_owner(std::string_view group, std::string_view owner) {
+    GroupShard& g = group_shard(group);
+    std::lock_guard lock(g.mu);
+    g.owners[std::string(group)] = std::string(owner);
+}
+
+std::string Groups::owner(std::string_view group) const {
+    GroupShard& g = group_shard(group);
+    std::lock_guard lock(g.mu);
+    const auto it = g.owners.find(group);
+    return it == g.owners.end() ? std::string() : it->second;
+}
+
+bool Groups::exists(std::string_view group) const {
+    GroupShard& g = group_shard(group);
+    std::lock_guard lock(g.mu);
+    return g.members.find(group) != g.members.end() || g.names.find(group) != g.names.end() ||
+           g.owners.find(group) != g.owners.end();
+}
+
+void Groups::forget(std::string_view group) {
+    GroupShard& g = group_shard(group);
+    std::lock_guard lock(g.mu);
+    if (const auto it = g.names.find(group); it != g.names.end()) g.names.erase(it);
+    if (const auto it = g.owners.find(group); it != g.owners.end()) g.owners.erase(it);
+}
+
 bool Groups::loaded(std::string_view user) const {
     UserShard& u = user_shard(user);
     std::lock_guard lock(u.mu);

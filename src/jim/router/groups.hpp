@@ -42,6 +42,13 @@ class Groups {
     // The display name of a group (defaults to its id).
     void set_name(std::string_view group, std::string_view name);
     std::string name(std::string_view group) const;
+    // The group's owner (admin API); empty when none was set.
+    void set_owner(std::string_view group, std::string_view owner);
+    std::string owner(std::string_view group) const;
+    // Whether the group has members, a name or an owner.
+    bool exists(std::string_view group) const;
+    // Drops the group's name and owner (members are removed one by one with leave()).
+    void forget(std::string_view group);
 
     // Whether the user's memberships were read back from the store since start (see
     // service::CommandService::load_memberships).
@@ -63,6 +70,7 @@ class Groups {
         mutable std::mutex mu;
         Map<std::set<std::string, std::less<>>> members;
         Map<std::string> names;
+        Map<std::string> owners;
     };
     struct UserShard {
         mutable std::mutex mu;

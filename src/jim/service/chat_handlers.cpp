@@ -1,10 +1,13 @@
 // Chat (cmd 11, spec §6.6): validate, store (when a store is configured), then deliver and ack.
 
+#include <boost/json/serialize.hpp>
+
 #include <chrono>
 #include <utility>
 
 #include "jim/proto/chat.hpp"
 #include "jim/proto/command.hpp"
+#include "jim/proto/json_util.hpp"
 #include "jim/proto/replies.hpp"
 #include "jim/proto/status.hpp"
 #include "jim/service/command_service.hpp"
@@ -64,9 +67,51 @@ void CommandService::send_chat(std::string_view user, std::string_view body, Wor
         return;
     }
     Route route{chat.type, std::string(user), std::move(chat.to), std::move(chat.group_id)};
+    if (options_.moderator != nullptr) {
+        moderate(std::move(route), std::move(chat), std::move(out), ctx, exclude, std::move(done));
+        return;
+    }
+    commit(std::move(route), std::move(chat), std::move(out), ctx, exclude, std::move(done));
+}
+
+// Asks the moderator, then continues on this worker: a rejection is reported to the sender
+// (nothing is stored or delivered); a replacement swaps "content" before the message is stored.
+void CommandService::moderate(Route route, proto::PreparedChat chat, ChatOutcome out,
+                              WorkerContext& ctx, router::SessionRef exclude,
+                              std::function<void(ChatOutcome)> done) {
+    const std::string body = chat.body;
+    options_.moderator->check(
+        body, [this, &ctx, route = std::move(route), chat = std::move(chat), out, exclude,
+               done = std::move(done)](ModerationVerdict v) mutable {
+            ctx.post([this, &ctx, route = std::move(route), chat = std::move(chat), out, exclude,
+                      done = std::move(done), v = std::move(v)]() mutable {
+                if (v.action == ModerationVerdict::Action::reject) {
+                    out.error = Errc::rejected;
+                    out.code = error_info(Errc::rejected).status;
+                    out.reason = v.reason.empty() ? "the message was rejected" : v.reason;
+                    done(std::move(out));
+                    return;
+                }
+                if (v.action == ModerationVerdict::Action::replace) {
+                    if (auto o = proto::parse_object(chat.body)) {
+                        (*o)["content"] = v.content;
+                        chat.body = boost::json::serialize(*o);
+                    }
+                }
+                commit(std::move(route), std::move(chat), std::move(out), ctx, exclude,
+                       std::move(done));
+            });
+        });
+}
+
+// Store (when there is a store), then deliver and report on the calling worker.
+void CommandService::commit(Route route, proto::PreparedChat chat, ChatOutcome out,
+                            WorkerContext& ctx, router::SessionRef exclude,
+                            std::function<void(ChatOutcome)> done) {
     if (store_ == nullptr) {
         ChatOutcome result = out;
         deliver(route, chat.body, exclude, result);
+        publish_message(chat.body, {});
         done(std::move(result));
         return;
     }
@@ -91,36 +136,40 @@ void CommandService::send_chat(std::string_view user, std::string_view body, Wor
             if (m != route.sender && !delivery_.online(m)) req.inbox_users.push_back(std::move(m));
         }
     }
+    // Kept for the offline-message event (a push notification) only when someone wants it.
+    std::vector<std::string> offline;
+    if (wants(EventType::offline_message)) offline = req.inbox_users;
     // Each capture moves along (store thread, then home): no per-message copies of the route,
-    // the outcome or `done`.
-    store_->append(
-        std::move(req), [this, post = ctx.post, route = std::move(route), out = std::move(out),
-                         exclude, done = std::move(done)](store::AppendResult r) mutable {
-            // On a store thread: go home to the sender's worker before touching sessions.
-            post([this, route = std::move(route), out = std::move(out), exclude,
-                  done = std::move(done), r = std::move(r)]() mutable {
-                if (r.error != Errc::ok) {
-                    out.error = r.error;
-                    out.code = error_info(r.error).status;
-                    out.reason = r.error == Errc::store_full
-                                     ? "the server's disk is full: the message was not stored"
-                                     : "the message could not be stored";
-                    done(std::move(out));
-                    return;
-                }
-                out.id = std::move(r.id);
-                out.create_time = r.create_time;
-                out.seq = r.seq;
-                out.duplicate = r.duplicate;
-                ChatOutcome result = out;
-                if (r.duplicate) {
-                    result.code = status::kOk;  // delivered the first time; not sent again
-                } else {
-                    deliver(route, r.body, exclude, result);
-                }
-                done(std::move(result));
-            });
+    // the outcome, `offline` or `done`.
+    store_->append(std::move(req), [this, post = ctx.post, route = std::move(route),
+                                    out = std::move(out), exclude, offline = std::move(offline),
+                                    done = std::move(done)](store::AppendResult r) mutable {
+        // On a store thread: go home to the sender's worker before touching sessions.
+        post([this, route = std::move(route), out = std::move(out), exclude,
+              offline = std::move(offline), done = std::move(done), r = std::move(r)]() mutable {
+            if (r.error != Errc::ok) {
+                out.error = r.error;
+                out.code = error_info(r.error).status;
+                out.reason = r.error == Errc::store_full
+                                 ? "the server's disk is full: the message was not stored"
+                                 : "the message could not be stored";
+                done(std::move(out));
+                return;
+            }
+            out.id = std::move(r.id);
+            out.create_time = r.create_time;
+            out.seq = r.seq;
+            out.duplicate = r.duplicate;
+            ChatOutcome result = out;
+            if (r.duplicate) {
+                result.code = status::kOk;  // delivered the first time; not sent again
+            } else {
+                deliver(route, r.body, exclude, result);
+                publish_message(r.body, offline);
+            }
+            done(std::move(result));
         });
+    });
 }
 
 // Private chat goes to every session of the receiver and to the sender's other sessions
@@ -143,6 +192,24 @@ void CommandService::deliver(const Route& route, const std::string& body,
         reached = 1;  // a note to self counts as delivered
     }
     result.code = reached > 0 ? status::kOk : status::kOffline;
+}
+
+// message.offline {"message":{…},"userIds":[…]} for a push notification, and message
+// {"message":{…}} for archiving; `body` is the stored ChatBody (with id, createTime and seq).
+void CommandService::publish_message(const std::string& body,
+                                     const std::vector<std::string>& offline_users) {
+    if (!offline_users.empty() && wants(EventType::offline_message)) {
+        std::string data = "{\"message\":" + body + ",\"userIds\":[";
+        for (std::size_t i = 0; i < offline_users.size(); ++i) {
+            if (i != 0) data += ',';
+            proto::append_json_string(data, offline_users[i]);
+        }
+        data += "]}";
+        options_.events->publish(EventType::offline_message, std::move(data));
+    }
+    if (wants(EventType::message)) {
+        options_.events->publish(EventType::message, "{\"message\":" + body + "}");
+    }
 }
 
 }  // namespace jim::service

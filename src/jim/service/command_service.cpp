@@ -154,15 +154,33 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
     } else {
         reason = "body is not JSON";
     }
-    auth::AuthResult result;
-    if (reason.empty()) {
-        result = auth_.authenticate(creds);
-        reason = result.reason;
+    if (!reason.empty()) {
+        finish_login(peer, ctx, auth::AuthResult{Errc::login_failed, {}, std::move(reason)});
+        return;
     }
-    if (!reason.empty() || result.error != Errc::ok) {
+    if (!auth_.asynchronous()) {
+        finish_login(peer, ctx, auth_.authenticate(creds));
+        return;
+    }
+    // A backend that does I/O answers later on another thread: come home, then resume the
+    // session if it is still open (it may have closed while the backend thought).
+    auth_.authenticate_async(
+        std::move(creds), [this, &ctx, session = peer.ref()](auth::AuthResult result) {
+            ctx.post([this, &ctx, session, result = std::move(result)] {
+                ctx.with_session(session, [&](Peer& p) { finish_login(p, ctx, result); });
+            });
+        });
+}
+
+// The rest of cmd 5 once the authenticator has answered: refuse (10008, then close) or bind
+// the session, join groups, notify, reply and push offline messages.
+void CommandService::finish_login(Peer& peer, WorkerContext& ctx, const auth::AuthResult& result) {
+    const auto ban = result.error == Errc::ok ? bans_.reason(result.user.user_id) : std::nullopt;
+    if (result.error != Errc::ok || ban) {
         ctx.stats.error(Errc::login_failed);
+        const std::string why = ban ? (ban->empty() ? "banned" : "banned: " + *ban) : result.reason;
         reply(peer, proto::code(Command::login_resp),
-              proto::status_reply(Command::login_resp, status::kLoginFailed, reason));
+              proto::status_reply(Command::login_resp, status::kLoginFailed, why));
         peer.close(Errc::login_failed);
         return;
     }
@@ -182,6 +200,7 @@ void CommandService::on_login(Peer& peer, WorkerContext& ctx, std::string_view b
             notify_presence(user.user_id, true);
             notify_friends(user.user_id, true, ctx);
         }
+        publish_session(EventType::user_online, user.user_id, terminal, sessions);
         delivery_.send_to_session(session, proto::code(Command::login_resp),
                                   SharedBytes::copy_of(proto::login_ok_reply(user, terminal)));
         if (store_ != nullptr && options_.push_offline_on_login) {
@@ -221,6 +240,24 @@ void CommandService::apply_kick_policy(Peer& peer) {
                                   SharedBytes::copy_of(notice));
         delivery_.close_session(s.ref, Errc::replaced);
     }
+}
+
+void CommandService::session_ended(std::string_view user, std::string_view terminal,
+                                   std::size_t remaining, WorkerContext& ctx) {
+    if (remaining == 0) user_offline(user, ctx);
+    publish_session(EventType::user_offline, user, terminal, remaining);
+}
+
+// {"sessions":N,"terminal":"tcp","userId":"…"}
+void CommandService::publish_session(EventType type, std::string_view user,
+                                     std::string_view terminal, std::size_t sessions) {
+    if (!wants(type)) return;
+    std::string data = "{\"sessions\":" + std::to_string(sessions) + ",\"terminal\":";
+    proto::append_json_string(data, terminal);
+    data += ",\"userId\":";
+    proto::append_json_string(data, user);
+    data += '}';
+    options_.events->publish(type, std::move(data));
 }
 
 // cmd 14 (spec §6.9), fixed: a session may close itself or every session of its own user, never

@@ -21,9 +21,13 @@
 
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
+#include "jim/proto/chat.hpp"
 #include "jim/proto/message_id.hpp"
+#include "jim/router/bans.hpp"
 #include "jim/router/groups.hpp"
+#include "jim/service/events.hpp"
 #include "jim/service/kick_policy.hpp"
+#include "jim/service/moderation.hpp"
 #include "jim/service/peer.hpp"
 #include "jim/service/presence_throttle.hpp"
 #include "jim/service/stats.hpp"
@@ -33,12 +37,18 @@ namespace jim::service {
 
 // Per-worker mutable state the handlers need. Thread: owning worker only.
 struct WorkerContext {
-    WorkerContext(proto::MessageIdGenerator ids_, std::function<void(std::function<void()>)> post_)
-        : ids(ids_), post(std::move(post_)) {}
+    using SessionRunner =
+        std::function<void(router::SessionRef, const std::function<void(Peer&)>&)>;
+    WorkerContext(proto::MessageIdGenerator ids_, std::function<void(std::function<void()>)> post_,
+                  SessionRunner with_session_ = {})
+        : ids(ids_), post(std::move(post_)), with_session(std::move(with_session_)) {}
 
     proto::MessageIdGenerator ids;
     // Runs a function on this worker later (how store completions come home).
     std::function<void(std::function<void()>)> post;
+    // Runs `fn` with the Peer of `session` now if that session is still open on this worker
+    // (how a command that waited for I/O, such as a webhook login, resumes). Owning worker only.
+    SessionRunner with_session;
     ServiceStats stats;  // this worker's command counters (/metrics)
 };
 
@@ -88,6 +98,10 @@ struct ServiceOptions {
     std::int64_t recall_window_ms = 120'000;
     // What a new login does to the user's older sessions (session.kick_policy).
     KickPolicy kick_policy = KickPolicy::none;
+    // Where events for the business backend go (webhooks); not owned, may be null.
+    EventSink* events = nullptr;
+    // Asked about every chat message before it is stored; not owned, may be null.
+    Moderator* moderator = nullptr;
 };
 
 class CommandService {
@@ -120,6 +134,11 @@ class CommandService {
     void recall(RecallTarget target, WorkerContext& ctx, router::SessionRef exclude,
                 std::function<void(RecallOutcome)> done);
 
+    // The network layer calls this when a logged-in session has ended; `remaining` is how many
+    // sessions the user still has. The last one goes through user_offline(); every one is an
+    // event (user.offline) for webhooks.
+    void session_ended(std::string_view user, std::string_view terminal, std::size_t remaining,
+                       WorkerContext& ctx);
     // The network layer calls this when a user's last session has closed: every group the user
     // belongs to hears about it once (cmd 10, or a count for large groups), however many devices
     // the user had, and so do the online users who list it as a friend (cmd 29).
@@ -146,9 +165,29 @@ class CommandService {
     void friends(std::string user, WorkerContext& ctx,
                  std::function<void(Result<std::vector<store::Friend>>)> done);
 
+    // Admin operations (admin_ops.cpp), for the HTTP API. Thread: any worker.
+    // A ban closes the user's sessions and refuses its logins; false if it was banned already.
+    bool ban(std::string_view user, std::string_view reason);
+    bool unban(std::string_view user);
+    const router::Bans& bans() const noexcept { return bans_; }
+    // false if the group exists already (members, a name or an owner). The owner is a member.
+    bool create_group(std::string_view group, std::string_view name, std::string_view owner,
+                      const std::vector<std::string>& members);
+    // Renames and/or sets the owner; false if the group does not exist.
+    bool update_group(std::string_view group, const std::optional<std::string>& name,
+                      const std::optional<std::string>& owner);
+    // false if `user` was a member already / was not a member.
+    bool add_member(std::string_view group, std::string_view user);
+    bool remove_member(std::string_view group, std::string_view user);
+    // Removes every member (each hears cmd 10) and the name and owner; returns how many.
+    std::size_t dissolve_group(std::string_view group);
+    router::Groups& groups() noexcept { return groups_; }
+    store::MessageStore* store() noexcept { return store_; }
+
   private:
     void on_auth(Peer& peer, std::string_view body);
     void on_login(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void finish_login(Peer& peer, WorkerContext& ctx, const auth::AuthResult& result);
     void on_close(Peer& peer, std::string_view body);
     void apply_kick_policy(Peer& peer);
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
@@ -177,6 +216,10 @@ class CommandService {
     void join_group(std::string_view group, std::string_view user);
     void leave_group(std::string_view group, std::string_view user);
     struct Route;
+    void moderate(Route route, proto::PreparedChat chat, ChatOutcome out, WorkerContext& ctx,
+                  router::SessionRef exclude, std::function<void(ChatOutcome)> done);
+    void commit(Route route, proto::PreparedChat chat, ChatOutcome out, WorkerContext& ctx,
+                router::SessionRef exclude, std::function<void(ChatOutcome)> done);
     void deliver(const Route& route, const std::string& body, router::SessionRef exclude,
                  ChatOutcome& result);
     // Queues `body` for every online session of every member of `group` except `exclude`;
@@ -187,6 +230,13 @@ class CommandService {
     void notify_friends(const std::string& user, bool online, WorkerContext& ctx);
     void send_group_count(const std::string& group);
     std::string user_json(std::string_view user, std::string_view status) const;
+    bool wants(EventType type) const noexcept {
+        return options_.events != nullptr && options_.events->wants(type);
+    }
+    void publish_session(EventType type, std::string_view user, std::string_view terminal,
+                         std::size_t sessions);
+    void publish_membership(EventType type, std::string_view group, std::string_view user);
+    void publish_message(const std::string& body, const std::vector<std::string>& offline_users);
     static void reply(Peer& peer, std::uint8_t command, std::string_view json);
 
     const auth::Authenticator& auth_;
@@ -196,6 +246,7 @@ class CommandService {
     ServiceOptions options_;
     store::MessageStore* store_;
     PresenceThrottle counts_;
+    router::Bans bans_;
 };
 
 }  // namespace jim::service

@@ -175,15 +175,28 @@ void CommandService::push_offline(router::SessionRef session, std::string user,
 // Memberships are written through to the store and read back when their user logs in, so
 // they outlive restarts.
 void CommandService::join_group(std::string_view group, std::string_view user) {
-    if (groups_.join(group, user) && store_ != nullptr) {
-        store_->add_member(std::string(group), std::string(user), [](Errc) {});
-    }
+    if (!groups_.join(group, user)) return;
+    if (store_ != nullptr) store_->add_member(std::string(group), std::string(user), [](Errc) {});
+    publish_membership(EventType::group_join, group, user);
 }
 
 void CommandService::leave_group(std::string_view group, std::string_view user) {
-    if (groups_.leave(group, user) && store_ != nullptr) {
+    if (!groups_.leave(group, user)) return;
+    if (store_ != nullptr)
         store_->remove_member(std::string(group), std::string(user), [](Errc) {});
-    }
+    publish_membership(EventType::group_leave, group, user);
+}
+
+// {"groupId":"…","userId":"…"}
+void CommandService::publish_membership(EventType type, std::string_view group,
+                                        std::string_view user) {
+    if (!wants(type)) return;
+    std::string data = "{\"groupId\":";
+    proto::append_json_string(data, group);
+    data += ",\"userId\":";
+    proto::append_json_string(data, user);
+    data += '}';
+    options_.events->publish(type, std::move(data));
 }
 
 // Reads the user's groups and their members back from the store once per process, then runs

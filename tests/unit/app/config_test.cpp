@@ -37,6 +37,15 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.max_outbox_bytes, b.limits.max_outbox_bytes);
     EXPECT_EQ(a.store.redis, b.store.redis);
     EXPECT_EQ(a.store.redis_prefix, b.store.redis_prefix);
+    EXPECT_EQ(a.webhook.url, b.webhook.url);
+    EXPECT_EQ(a.auth.webhook.url, b.auth.webhook.url);
+    EXPECT_EQ(a.auth.webhook.timeout_ms, b.auth.webhook.timeout_ms);
+    EXPECT_EQ(a.auth.webhook.cache_ttl_ms, b.auth.webhook.cache_ttl_ms);
+    EXPECT_EQ(a.hook.url, b.hook.url);
+    EXPECT_EQ(a.hook.timeout_ms, b.hook.timeout_ms);
+    EXPECT_EQ(a.hook.fail_open, b.hook.fail_open);
+    EXPECT_EQ(a.webhook.events, b.webhook.events);
+    EXPECT_EQ(a.webhook.queue_max, b.webhook.queue_max);
     EXPECT_EQ(a.tls.cert, b.tls.cert);
     EXPECT_EQ(a.tls.key, b.tls.key);
     EXPECT_EQ(a.http.root, b.http.root);

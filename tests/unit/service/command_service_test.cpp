@@ -110,8 +110,9 @@ class CommandServiceTest : public ::testing::Test {
     ManualClock clock_{1588300000000};
     router::Groups groups_;
     CommandService service_{*auth_, delivery_, groups_, clock_};
-    // No store in these tests, so nothing is ever posted.
-    WorkerContext ctx_{proto::MessageIdGenerator(7, 0), [](std::function<void()> fn) { fn(); }};
+    // No store and a synchronous authenticator in these tests: nothing is posted or resumed.
+    WorkerContext ctx_{proto::MessageIdGenerator(7, 0), [](std::function<void()> fn) { fn(); },
+                       [](router::SessionRef, const std::function<void(Peer&)>&) {}};
 };
 
 TEST_F(CommandServiceTest, Handshake) {

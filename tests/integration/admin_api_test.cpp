@@ -1,0 +1,155 @@
+// The admin HTTP API (issue P8 §3): one or more calls per resource (users, groups, messages,
+// sessions, statistics), through a real HTTP connection, with the API key.
+
+#include <boost/json/parse.hpp>
+
+#include "client/http_client.hpp"
+#include "server_fixture.hpp"
+
+namespace jim::testing {
+namespace {
+
+using client::HttpClient;
+using client::HttpResponse;
+
+constexpr const char* kKey = "admin-key";
+
+class AdminApiTest : public ServerTest {
+  protected:
+    void SetUp() override {
+        net::ServerOptions o;
+        o.api_key = kKey;
+        start(o);
+    }
+    HttpResponse call(const std::string& method, const std::string& target,
+                      const std::string& body = {}) {
+        auto c = HttpClient::connect("127.0.0.1", server().port(), kWait);
+        EXPECT_TRUE(c.has_value());
+        auto r = c->request(method, target, {{"Authorization", std::string("Bearer ") + kKey}},
+                            body, kWait);
+        EXPECT_TRUE(r.has_value()) << method << ' ' << target;
+        return r.value_or(HttpResponse{});
+    }
+    static boost::json::value json(const HttpResponse& r) { return boost::json::parse(r.body); }
+};
+
+TEST_F(AdminApiTest, ABanKicksTheSessionsAndRefusesLoginsUntilLifted) {
+    TcpClient alice = login("alice");
+    auto r = call("POST", "/api/users/alice/ban", R"({"reason":"spam"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("closed").as_int64(), 1);
+    EXPECT_TRUE(alice.wait_closed(kWait));
+
+    TcpClient again = connect();
+    const auto refused = again.login("alice", "x", kWait);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(client::status_code(*refused), 10008);
+    EXPECT_NE(refused->find("banned: spam"), std::string::npos) << *refused;
+
+    r = call("GET", "/api/users/banned");
+    EXPECT_EQ(json(r).at("users").at(0).at("userId").as_string(), "alice");
+    r = call("DELETE", "/api/users/alice/ban");
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(call("DELETE", "/api/users/alice/ban").status, 404);  // not banned any more
+    login("alice");  // accepted again (login() checks 10007)
+}
+
+TEST_F(AdminApiTest, SessionsAreListedAndKicked) {
+    TcpClient a1 = login("alice");
+    TcpClient a2 = login("alice");
+    auto r = call("GET", "/api/users/alice/sessions");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json(r).at("sessions").as_array().size(), 2u);
+    r = call("DELETE", "/api/users/alice/sessions");
+    EXPECT_EQ(json(r).at("closed").as_int64(), 2);
+    EXPECT_TRUE(a1.wait_closed(kWait));
+    EXPECT_TRUE(a2.wait_closed(kWait));
+    ASSERT_TRUE(eventually([&] { return !server().online("alice"); }));
+}
+
+TEST_F(AdminApiTest, GroupsAreCreatedRenamedHandedOverChangedAndDissolved) {
+    TcpClient bob = login("bob");
+    auto r = call("POST", "/api/groups",
+                  R"({"groupId":"team","name":"Team","owner":"alice","members":["bob"]})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    auto g = json(r);
+    EXPECT_EQ(g.at("name").as_string(), "Team");
+    EXPECT_EQ(g.at("owner").as_string(), "alice");
+    EXPECT_EQ(g.at("members").as_array().size(), 2u);
+    EXPECT_EQ(g.at("online").as_int64(), 1);
+    EXPECT_EQ(call("POST", "/api/groups", R"({"groupId":"team"})").status, 409);
+    EXPECT_EQ(call("POST", "/api/groups", R"({"name":"no id"})").status, 400);
+
+    r = call("PATCH", "/api/groups/team", R"({"name":"The Team","owner":"carol"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("name").as_string(), "The Team");
+    EXPECT_EQ(json(r).at("owner").as_string(), "carol");
+    EXPECT_EQ(json(r).at("members").as_array().size(), 3u);  // the owner became a member
+
+    r = call("POST", "/api/groups/team/members", R"({"userIds":["dave","bob"]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("added").as_int64(), 1);  // bob was a member already
+
+    // Removing bob is told to him too (cmd 10).
+    r = call("DELETE", "/api/groups/team/members/bob");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(bob.read_until(10, kWait));
+    EXPECT_EQ(call("DELETE", "/api/groups/team/members/bob").status, 404);
+    EXPECT_FALSE(server().groups().is_member("team", "bob"));
+
+    r = call("GET", "/api/groups/team");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json(r).at("members").as_array().size(), 3u);  // alice, carol, dave
+    r = call("DELETE", "/api/groups/team");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json(r).at("removed").as_int64(), 3);
+    EXPECT_EQ(call("GET", "/api/groups/team").status, 404);
+}
+
+TEST_F(AdminApiTest, MessageHistoryOfAPrivateConversationAndAGroup) {
+    TcpClient alice = login("alice");
+    ASSERT_TRUE(alice.chat("bob", "one", kWait));
+    ASSERT_TRUE(alice.chat("bob", "two", kWait));
+    auto r = call("GET", "/api/messages?userId=bob&peerId=alice");
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto msgs = json(r).at("messages").as_array();
+    ASSERT_EQ(msgs.size(), 2u);
+    EXPECT_EQ(msgs[0].at("content").as_string(), "one");
+    EXPECT_EQ(msgs[1].at("seq").as_int64(), 2);
+    r = call("GET", "/api/messages?userId=bob&peerId=alice&afterSeq=1");
+    EXPECT_EQ(json(r).at("messages").as_array().size(), 1u);
+
+    ASSERT_EQ(call("POST", "/api/groups", R"({"groupId":"g","members":["alice"]})").status, 201);
+    ASSERT_TRUE(alice.send(11, R"({"cmd":11,"chatType":1,"groupId":"g","content":"hi all"})"));
+    ASSERT_TRUE(alice.read_until(12, kWait));
+    r = call("GET", "/api/messages?groupId=g");
+    ASSERT_EQ(json(r).at("messages").as_array().size(), 1u);
+    EXPECT_EQ(call("GET", "/api/messages").status, 400);
+    EXPECT_EQ(call("GET", "/api/messages?groupId=g&limit=x").status, 400);
+}
+
+TEST_F(AdminApiTest, StatisticsCountConnectionsAndStore) {
+    TcpClient alice = login("alice");
+    ASSERT_TRUE(alice.chat("bob", "x", kWait));
+    const auto r = call("GET", "/api/stats");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto s = json(r);
+    EXPECT_GE(s.at("connections").at("open").as_int64(), 1);
+    EXPECT_EQ(s.at("online").at("users").as_int64(), 1);
+    EXPECT_EQ(s.at("store").at("appends").as_int64(), 1);
+    EXPECT_EQ(s.at("workers").as_int64(), 2);
+}
+
+TEST_F(AdminApiTest, WrongMethodsAndUnknownRoutes) {
+    auto r = call("PUT", "/api/groups/team");
+    EXPECT_EQ(r.status, 405);
+    EXPECT_EQ(r.header("Allow").value_or(""), "GET, PATCH, DELETE");
+    EXPECT_EQ(call("GET", "/api/nothing/here").status, 404);
+    // Without the key nothing answers.
+    auto c = HttpClient::connect("127.0.0.1", server().port(), kWait);
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->request("GET", "/api/stats", {}, {}, kWait)->status, 401);
+}
+
+}  // namespace
+}  // namespace jim::testing
