@@ -4,7 +4,7 @@
 #   JIM_SERVER_BIN=build/bin/jim-server tests/browser/run.sh
 #
 # Installs what is missing first: Debian's chromium (needs root) and, from package-lock.json,
-# playwright-core. Screenshots land in $JIM_ARTIFACT_DIR (default build/test-artifacts).
+# playwright-core and typescript (the SDK's types are checked). Screenshots land in $JIM_ARTIFACT_DIR (default build/test-artifacts).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +29,7 @@ if [[ ! -x /usr/bin/chromium ]]; then
 fi
 
 cd "$here"
-if [[ ! -d node_modules/playwright-core ]]; then
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/typescript ]]; then
     npm ci --no-audit --no-fund
 fi
 
@@ -39,4 +39,4 @@ flags=()
 if ! node -e 'process.exit(typeof WebSocket === "function" ? 0 : 1)'; then
     flags+=(--experimental-websocket)
 fi
-exec node "${flags[@]}" --test sdk.test.mjs chat.test.mjs admin.test.mjs
+exec node "${flags[@]}" --test sdk.test.mjs sdk_package.test.mjs chat.test.mjs admin.test.mjs
