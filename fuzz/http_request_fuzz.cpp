@@ -11,10 +11,28 @@
 
 #include "fuzz_check.hpp"
 #include "jim/api/http_api.hpp"
+#include "jim/auth/authenticator.hpp"
+#include "jim/base/clock.hpp"
+#include "jim/router/groups.hpp"
+#include "jim/service/command_service.hpp"
 
 namespace http = boost::beast::http;
 
 namespace {
+
+// Nobody is online: the admin routes' service calls find no sessions.
+class NoSessions final : public jim::service::Delivery {
+  public:
+    std::size_t send_to_user(std::string_view, std::uint8_t, const jim::SharedBytes&,
+                             jim::router::SessionRef) override {
+        return 0;
+    }
+    void send_to_session(jim::router::SessionRef, std::uint8_t, const jim::SharedBytes&) override {}
+    std::size_t close_user(std::string_view, jim::Errc) override { return 0; }
+    bool online(std::string_view) override { return false; }
+    std::vector<SessionEntry> sessions_of(std::string_view) override { return {}; }
+    void close_session(jim::router::SessionRef, jim::Errc) override {}
+};
 
 class FakeBackend final : public jim::api::Backend {
   public:
@@ -65,6 +83,20 @@ class FakeBackend final : public jim::api::Backend {
     }
     bool ready() override { return true; }
     std::string metrics_text() override { return "jim_up 1\n"; }
+    // The admin routes run on a real CommandService without a store (answers 501 where one is
+    // needed); its completions run at once, as if posted to this worker.
+    jim::service::CommandService& service() noexcept override { return service_; }
+    jim::service::WorkerContext& context() override { return context_; }
+    std::string stats_json() override { return R"({"online":1})"; }
+
+  private:
+    std::unique_ptr<jim::auth::Authenticator> auth_ = jim::auth::make_open_authenticator();
+    jim::ManualClock clock_{1700000000000};
+    jim::router::Groups groups_;
+    NoSessions delivery_;
+    jim::service::CommandService service_{*auth_, delivery_, groups_, clock_};
+    jim::service::WorkerContext context_{jim::proto::MessageIdGenerator(1, 1),
+                                         [](std::function<void()> fn) { fn(); }};
 };
 
 }  // namespace
