@@ -1,7 +1,8 @@
 // Several jim-server processes on one Redis store (store.engine = "redis"): what one node
 // acknowledged, every node serves (offline inboxes, history, seq), a SIGKILLed node loses no
 // acknowledged message, and a Redis restart under load neither crashes a node nor stops it for
-// good. Live routing between nodes is the cluster's job (issue P6 step 3), not tested here.
+// good (and /metrics shows the link going down and up). Live routing between nodes is the cluster's
+// job (issue P6 step 3), not tested here.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>  // mkdtemp
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "client/client.hpp"
 #include "process.hpp"
@@ -69,6 +71,27 @@ class Node {
 
 std::string chat(const std::string& to, const std::string& content) {
     return R"({"cmd":11,"chatType":2,"to":")" + to + R"(","content":")" + content + "\"}";
+}
+
+// The node's jim_redis_link_up gauge from /metrics (loopback needs no API key), or -1.
+int redis_link_up(std::uint16_t port) {
+    auto http = client::HttpClient::connect("127.0.0.1", port, 5s);
+    if (!http) return -1;
+    const auto res = http->request("GET", "/metrics");
+    if (!res || res->status != 200) return -1;
+    std::smatch m;
+    if (!std::regex_search(res->body, m, std::regex(R"(\njim_redis_link_up (\d+))"))) return -1;
+    return std::stoi(m[1]);
+}
+
+// Polls until the gauge reads `want` (the link notices a dead Redis within its PING watchdog).
+bool redis_link_becomes(std::uint16_t port, int want) {
+    const auto end = std::chrono::steady_clock::now() + 15s;
+    while (std::chrono::steady_clock::now() < end) {
+        if (redis_link_up(port) == want) return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
 }
 
 // cmd 19 type 1: bob's history with alice, as contents in order.
@@ -170,10 +193,13 @@ TEST(SharedStore, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
     };
     int i = 0;
     for (; i < 200; ++i) ASSERT_TRUE(send_one(i));
+    EXPECT_EQ(redis_link_up(a.port()), 1);  // /metrics reports the store's link
     redis.kill(SIGKILL);
     for (int k = 0; k < 50; ++k, ++i) ASSERT_TRUE(send_one(i)) << "the node stopped answering";
     EXPECT_GT(refused, 0);
+    EXPECT_TRUE(redis_link_becomes(a.port(), 0)) << "the degradation does not show on /metrics";
     redis.start();
+    EXPECT_TRUE(redis_link_becomes(a.port(), 1));
     const int ok_before = ok;
     const auto end = std::chrono::steady_clock::now() + 20s;
     while (ok < ok_before + 100 && std::chrono::steady_clock::now() < end) {

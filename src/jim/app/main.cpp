@@ -22,6 +22,7 @@
 #include "jim/net/server.hpp"
 #include "jim/net/tls.hpp"
 #include "jim/store/message_store.hpp"
+#include "jim/store/redis_store.hpp"
 
 namespace {
 
@@ -275,6 +276,12 @@ int main(int argc, char** argv) {
             return integration_stats(w, m, a);
         };
         jim::net::Server server(options, *auth, clock, store.get());
+        if (store && jim::store::redis_link_state(*store)) {
+            // /metrics reports the store's Redis link (jim_redis_link_up).
+            server.set_redis_link_source([s = store.get()] {
+                return jim::store::redis_link_state(*s) == jim::redis::LinkState::up;
+            });
+        }
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
         std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),
