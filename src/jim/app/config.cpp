@@ -329,6 +329,16 @@ std::vector<KeyDesc> make_key_table() {
         "Send a large group's online count at most once per this many milliseconds (1..3600000).",
         [](auto& c) -> auto& { return c.presence.count_interval_ms; }, 1, 3'600'000));
     t.push_back(integer_key(
+        "groups.max_members",
+        "A join (cmd 7) is refused with result 3 (GROUP_FULL) once a group has this many "
+        "members; 0: no limit.",
+        [](auto& c) -> auto& { return c.groups.max_members; }, 0, kNoMax));
+    t.push_back(string_key(
+        "groups.join",
+        "open: cmd 7 joins any group (J-IM); invite: members are added through the admin API and "
+        "cmd 7 is refused (result 2 for a group without members, 0 otherwise).",
+        [](auto& c) -> auto& { return c.groups.join; }, false, {"open", "invite"}));
+    t.push_back(integer_key(
         "chat.recall_window",
         "Seconds after sending in which a sender may recall its message (cmd 15); 0: never. The "
         "admin API recalls at any time.",

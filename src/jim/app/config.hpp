@@ -78,6 +78,10 @@ struct Config {
     struct Session {
         std::string kick_policy = "none";  // "none" | "same_terminal" | "single"
     } session;
+    struct Groups {
+        std::int64_t max_members = 0;  // 0: no limit
+        std::string join = "open";     // "open" | "invite"
+    } groups;
     struct Chat {
         std::int64_t recall_window = 120;  // seconds; 0: senders cannot recall
     } chat;

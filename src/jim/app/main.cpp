@@ -57,6 +57,8 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
     o.recall_window_ms = c.chat.recall_window * 1000;
     o.kick_policy = jim::service::parse_kick_policy(c.session.kick_policy)
                         .value_or(jim::service::KickPolicy::none);  // validated by the config
+    o.group_max_members = static_cast<std::size_t>(c.groups.max_members);
+    o.groups_by_invitation = c.groups.join == "invite";
     // Half the shutdown budget for clients to take their goodbye; the rest is for the store's
     // last commits and the joins, so a stop normally ends well inside the watchdog.
     o.shutdown_drain_ms = c.server.shutdown_timeout_ms / 2;

@@ -49,6 +49,8 @@ struct ServerOptions {
     std::uint32_t max_messages_per_s = 0;  // per connection (token bucket); 0: no limit
     std::int64_t tick_ms = 100;            // timer wheel resolution
     service::KickPolicy kick_policy = service::KickPolicy::none;  // session.kick_policy
+    std::size_t group_max_members = 0;                            // groups.max_members
+    bool groups_by_invitation = false;                            // groups.join = "invite"
     // How long a stopping server lets clients receive their goodbye and queued output.
     std::int64_t shutdown_drain_ms = 2000;
 };

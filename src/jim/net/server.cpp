@@ -37,6 +37,8 @@ Server::Server(ServerOptions options, const auth::Authenticator& auth, const Clo
                                   .presence_count_interval_ms = options_.presence_count_interval_ms,
                                   .recall_window_ms = options_.recall_window_ms,
                                   .kick_policy = options_.kick_policy,
+                                  .group_max_members = options_.group_max_members,
+                                  .groups_by_invitation = options_.groups_by_invitation,
                                   .events = options_.events,
                                   .moderator = options_.moderator},
           store),

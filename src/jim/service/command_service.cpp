@@ -93,7 +93,7 @@ void CommandService::handle(Peer& peer, WorkerContext& ctx, std::uint8_t command
             on_chat(peer, ctx, body);
             break;
         case Command::join_group_req:
-            on_join(peer, body);
+            on_join(peer, ctx, body);
             break;
         case Command::leave_group_req:
             on_leave(peer, body);

@@ -98,6 +98,13 @@ struct ServiceOptions {
     std::int64_t recall_window_ms = 120'000;
     // What a new login does to the user's older sessions (session.kick_policy).
     KickPolicy kick_policy = KickPolicy::none;
+    // groups.max_members: a join (cmd 7) is refused with result 3 (GROUP_FULL) once the group
+    // has this many members; 0: no limit.
+    std::size_t group_max_members = 0;
+    // groups.join = "invite": members are added by the admin API (or as a group's owner), and
+    // cmd 7 only confirms a membership (result 2 NOT_EXIST for a group without members, 0
+    // otherwise). false ("open"): cmd 7 joins any group, as in J-IM.
+    bool groups_by_invitation = false;
     // Where events for the business backend go (webhooks); not owned, may be null.
     EventSink* events = nullptr;
     // Asked about every chat message before it is stored; not owned, may be null.
@@ -191,7 +198,8 @@ class CommandService {
     void on_close(Peer& peer, std::string_view body);
     void apply_kick_policy(Peer& peer);
     void on_chat(Peer& peer, WorkerContext& ctx, std::string_view body);
-    void on_join(Peer& peer, std::string_view body);
+    void on_join(Peer& peer, WorkerContext& ctx, std::string_view body);
+    void decide_join(Peer& peer, const std::string& group, std::size_t members);
     void on_leave(Peer& peer, std::string_view body);
     void on_get_user(Peer& peer, WorkerContext& ctx, std::string_view body);
     void reply_get_user(router::SessionRef session, const std::string& user, std::int64_t type,

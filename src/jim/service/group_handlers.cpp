@@ -15,6 +15,11 @@ namespace status = proto::status;
 
 namespace {
 
+// JoinGroupResult (spec §5.5) values jim sends besides 1 (OK).
+constexpr int kJoinRefused = 0;    // UNKNOWN: refused for another reason
+constexpr int kJoinNotExist = 2;   // NOT_EXIST
+constexpr int kJoinGroupFull = 3;  // GROUP_FULL
+
 // cmd 8 / cmd 22: RespBody + "group" + "result" (JoinGroupRespBody, spec §5.4).
 std::string group_reply(Command command, int code, std::string_view group, int result,
                         std::string_view reason = {}) {
@@ -59,7 +64,7 @@ std::size_t CommandService::send_to_group(std::string_view group, std::uint8_t c
 
 // cmd 7 (spec §6.4), fixed: the joiner gets a cmd-8 reply (10011, result 1); a bad group id
 // gets 10012 instead of J-IM's silent close. Members hear cmd 9 only when someone new joins.
-void CommandService::on_join(Peer& peer, std::string_view body) {
+void CommandService::on_join(Peer& peer, WorkerContext& ctx, std::string_view body) {
     const auto o = proto::parse_object(body);
     const std::string group(o ? proto::get_string(*o, "groupId").value_or("") : "");
     if (!auth::valid_user_id(group)) {
@@ -68,9 +73,52 @@ void CommandService::on_join(Peer& peer, std::string_view body) {
                           "groupId must be 1-64 characters without control characters or ':'"));
         return;
     }
-    const bool joined = !groups_.is_member(group, peer.user());
+    if (groups_.is_member(group, peer.user())) {  // nothing changes, nobody is told
+        reply(peer, proto::code(Command::join_group_resp),
+              group_reply(Command::join_group_resp, status::kJoinGroupOk, group, 1));
+        return;
+    }
+    const bool policed = options_.groups_by_invitation || options_.group_max_members != 0;
+    // The policies need the member count. With a store it is the durable one: memberships in
+    // memory are only those of the users seen since the start. The answer comes back to this
+    // worker and continues if the session is still open.
+    if (!policed || store_ == nullptr || !ctx.with_session) {
+        decide_join(peer, group, policed ? groups_.members(group).size() : 0);
+        return;
+    }
+    store_->members(
+        group, [this, &ctx, session = peer.ref(), group](Result<std::vector<std::string>> members) {
+            ctx.post([this, &ctx, session, group, members = std::move(members)] {
+                ctx.with_session(session, [&](Peer& p) {
+                    if (!members) {
+                        reply(p, proto::code(Command::join_group_resp),
+                              group_reply(Command::join_group_resp, status::kJoinGroupFailed, group,
+                                          0, "the group's members could not be read"));
+                        return;
+                    }
+                    decide_join(p, group, members->size());
+                });
+            });
+        });
+}
+
+// Applies groups.join and groups.max_members to a join of a group with `members` members (two
+// joins racing for the last place may both get it: the cap is a guard, not an exact count).
+void CommandService::decide_join(Peer& peer, const std::string& group, std::size_t members) {
+    const auto refuse = [&](int result, std::string_view reason) {
+        reply(
+            peer, proto::code(Command::join_group_resp),
+            group_reply(Command::join_group_resp, status::kJoinGroupFailed, group, result, reason));
+    };
+    if (options_.groups_by_invitation) {
+        if (members == 0) return refuse(kJoinNotExist, "no such group");
+        return refuse(kJoinRefused, "this group is joined by invitation: ask its owner");
+    }
+    if (options_.group_max_members != 0 && members >= options_.group_max_members) {
+        return refuse(kJoinGroupFull, "the group is full");
+    }
     join_group(group, peer.user());
-    if (joined) notify_presence(peer.user(), true, group);
+    notify_presence(peer.user(), true, group);
     reply(peer, proto::code(Command::join_group_resp),
           group_reply(Command::join_group_resp, status::kJoinGroupOk, group, 1));
 }

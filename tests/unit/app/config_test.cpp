@@ -409,7 +409,7 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 54u);
+    ASSERT_EQ(keys.size(), 56u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;
