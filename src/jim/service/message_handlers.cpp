@@ -141,7 +141,7 @@ void CommandService::on_get_message(Peer& peer, WorkerContext& ctx, std::string_
         q.offset = static_cast<std::size_t>(*offset);
         q.limit = std::min(q.limit, static_cast<std::size_t>(*count));
     }
-    store_->history(std::move(q), [this, post = ctx.post, user, group, from, send,
+    store_->history(std::move(q), [post = ctx.post, user, group, from, send,
                                    send_failure](Result<std::vector<store::MessageRecord>> r) {
         post([user, group, from, send, send_failure, r = std::move(r)] {
             if (!r) return send_failure("the store could not be read");
