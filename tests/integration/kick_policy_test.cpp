@@ -21,13 +21,6 @@ class KickPolicyTest : public ServerTest {
         o.kick_policy = p;
         start(o);
     }
-    WsClient ws_login(const std::string& user) {
-        auto c = WsClient::connect("127.0.0.1", server().port(),
-                                   "/?username=" + user + "&password=123", kWait);
-        EXPECT_TRUE(c.has_value());
-        EXPECT_EQ(status_code(c->read_text_until(6, kWait).value_or("")), 10007);
-        return std::move(*c);
-    }
     std::size_t sessions(const std::string& user) {
         return server().registry().sessions(user).size();
     }

@@ -38,14 +38,6 @@ class PeopleTest : public ServerTest {
         EXPECT_TRUE(r.has_value()) << method << " " << target;
         return r.value_or(HttpResponse{});
     }
-    WsClient ws_login(const std::string& user) {
-        auto c = WsClient::connect("127.0.0.1", server().port(),
-                                   "/?username=" + user + "&password=123", kWait);
-        EXPECT_TRUE(c.has_value());
-        const auto reply = c->read_text_until(6, kWait);
-        EXPECT_EQ(status_code(reply.value_or("")), 10007);
-        return std::move(*c);
-    }
     // cmd 17's data for `user` as `asker` sees it over TCP.
     static boost::json::object get_user(TcpClient& asker, const std::string& user, int type) {
         EXPECT_TRUE(asker.send(

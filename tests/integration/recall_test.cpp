@@ -21,14 +21,6 @@ struct Sent {
 
 class RecallTest : public ServerTest {
   protected:
-    WsClient ws_login(const std::string& user) {
-        auto c = WsClient::connect("127.0.0.1", server().port(),
-                                   "/?username=" + user + "&password=123", kWait);
-        EXPECT_TRUE(c.has_value());
-        const auto reply = c->read_text_until(6, kWait);
-        EXPECT_EQ(status_code(reply.value_or("")), 10007);
-        return std::move(*c);
-    }
     static Sent sent_from_ack(const std::string& ack) {
         const auto o = parse_object(ack);
         EXPECT_TRUE(o && o->contains("data")) << ack;

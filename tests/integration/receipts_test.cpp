@@ -13,13 +13,6 @@ using client::WsClient;
 
 class ReceiptsTest : public ServerTest {
   protected:
-    WsClient ws_login(const std::string& user) {
-        auto c = WsClient::connect("127.0.0.1", server().port(),
-                                   "/?username=" + user + "&password=123", kWait);
-        EXPECT_TRUE(c.has_value());
-        EXPECT_EQ(status_code(c->read_text_until(6, kWait).value_or("")), 10007);
-        return std::move(*c);
-    }
     static boost::json::object data_of(const std::string& text) {
         const auto o = parse_object(text);
         EXPECT_TRUE(o && o->contains("data")) << text;

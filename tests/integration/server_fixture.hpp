@@ -76,6 +76,14 @@ class ServerTest : public ::testing::Test {
         EXPECT_EQ(client::status_code(reply.value_or("")), 10007) << reply.value_or("");
         return c;
     }
+    // A WebSocket session logged in by J-IM's query (?username=&password=), checked for 10007.
+    client::WsClient ws_login(const std::string& user) {
+        auto c = client::WsClient::connect("127.0.0.1", server_->port(),
+                                           "/?username=" + user + "&password=123", kWait);
+        EXPECT_TRUE(c.has_value());
+        EXPECT_EQ(client::status_code(c->read_text_until(6, kWait).value_or("")), 10007);
+        return std::move(*c);
+    }
 
     // Polls until pred() holds or the deadline passes (no sleeps standing in for waits).
     template <class Pred>
