@@ -44,6 +44,18 @@ bool get_hex(const char* p, int width, std::uint64_t& v) noexcept {
     return true;
 }
 
+// The stamp jim-bench writes at the start of every content: seq, send time and sender, in hex.
+bool parse_stamp(std::string_view body, std::uint64_t& seq, std::uint64_t& ts,
+                 std::uint64_t& from) noexcept {
+    const auto at = body.find(kContentKey);
+    if (at == std::string_view::npos || body.size() < at + kContentKey.size() + kContentMin) {
+        return false;
+    }
+    const char* p = body.data() + at + kContentKey.size();
+    return get_hex(p + kSeqAt, 12, seq) && get_hex(p + kTsAt, 16, ts) &&
+           get_hex(p + kFromAt, 8, from);
+}
+
 void put_dec7(char* p, std::uint32_t v) noexcept {
     for (int i = 6; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
 }
@@ -452,15 +464,8 @@ void Worker::on_frame(Conn& c, const InFrame& f) {
 }
 
 void Worker::on_push(Conn& r, std::string_view body) {
-    const auto at = body.find(kContentKey);
-    if (at == std::string_view::npos || body.size() < at + kContentKey.size() + kContentMin) {
-        ++result_.counters.protocol_errors;
-        return;
-    }
-    const char* p = body.data() + at + kContentKey.size();
     std::uint64_t seq = 0, ts = 0, from = 0;
-    if (!get_hex(p + kSeqAt, 12, seq) || !get_hex(p + kTsAt, 16, ts) ||
-        !get_hex(p + kFromAt, 8, from)) {
+    if (!parse_stamp(body, seq, ts, from)) {
         ++result_.counters.protocol_errors;
         return;
     }
@@ -574,15 +579,8 @@ void Worker::run_fanout(std::int64_t go) {
 }
 
 void Worker::on_group_push(Conn& r, std::string_view body) {
-    const auto at = body.find(kContentKey);
-    if (at == std::string_view::npos || body.size() < at + kContentKey.size() + kContentMin) {
-        ++result_.counters.protocol_errors;
-        return;
-    }
-    const char* p = body.data() + at + kContentKey.size();
     std::uint64_t seq = 0, ts = 0, from = 0;
-    if (!get_hex(p + kSeqAt, 12, seq) || !get_hex(p + kTsAt, 16, ts) ||
-        !get_hex(p + kFromAt, 8, from)) {
+    if (!parse_stamp(body, seq, ts, from)) {
         ++result_.counters.protocol_errors;
         return;
     }
