@@ -1,11 +1,10 @@
 // Several jim-server processes on one Redis store (store.engine = "redis"): what one node
 // acknowledged, every node serves (offline inboxes, history, seq), a SIGKILLed node loses no
 // acknowledged message, and a Redis restart under load neither crashes a node nor stops it for
-// good (and /metrics shows the link going down and up). Live routing between nodes is the cluster's
-// job (issue P6 step 3), not tested here.
+// good (and /metrics shows the link going down and up). Live routing between nodes:
+// cluster_test.cpp.
 
 #include <gtest/gtest.h>
-#include <stdlib.h>  // mkdtemp
 
 #include <deque>
 #include <filesystem>
@@ -14,8 +13,7 @@
 #include <thread>
 
 #include "client/client.hpp"
-#include "process.hpp"
-#include "support/redis_server.hpp"
+#include "node.hpp"
 
 namespace jim::testing {
 namespace {
@@ -25,73 +23,14 @@ using client::parse_object;
 using client::status_code;
 using client::TcpClient;
 
-const std::string kServer = JIM_SERVER_BIN;
-
-// One jim-server process on the shared Redis, with its own data directory.
-class Node {
-  public:
-    Node(const RedisServer& redis, const std::string& prefix) {
-        char dir[] = "/tmp/jim-node-XXXXXX";
-        dir_ = mkdtemp(dir) != nullptr ? dir : "/tmp";
-        process_ = std::make_unique<Process>(std::vector<std::string>{
-            kServer, "--port", "0", "--data-dir", dir_, "--set", "server.host=127.0.0.1", "--set",
-            "store.engine=redis", "--set", "store.redis=" + redis.url(), "--set",
-            "store.redis_prefix=" + prefix, "--set", "log.level=warn"});
-        if (process_->wait_for_output("listening on", 15s)) {
-            std::smatch m;
-            const std::string out = process_->out();
-            if (std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) {
-                port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-            }
-        }
-    }
-    ~Node() {
-        process_.reset();
-        std::error_code ec;
-        std::filesystem::remove_all(dir_, ec);
-    }
-    Node(const Node&) = delete;
-    Node& operator=(const Node&) = delete;
-
-    std::uint16_t port() const { return port_; }
-    Process& process() { return *process_; }
-
-    TcpClient login(const std::string& user) {
-        auto c = TcpClient::connect("127.0.0.1", port_, 5s);
-        EXPECT_TRUE(c.has_value());
-        EXPECT_EQ(status_code(c->login(user, "pw", 5s).value_or("")), 10007);
-        return std::move(*c);
-    }
-
-  private:
-    std::string dir_;
-    std::unique_ptr<Process> process_;
-    std::uint16_t port_ = 0;
-};
-
-std::string chat(const std::string& to, const std::string& content) {
-    return R"({"cmd":11,"chatType":2,"to":")" + to + R"(","content":")" + content + "\"}";
-}
-
-// The node's jim_redis_link_up gauge from /metrics (loopback needs no API key), or -1.
-int redis_link_up(std::uint16_t port) {
-    auto http = client::HttpClient::connect("127.0.0.1", port, 5s);
-    if (!http) return -1;
-    const auto res = http->request("GET", "/metrics");
-    if (!res || res->status != 200) return -1;
-    std::smatch m;
-    if (!std::regex_search(res->body, m, std::regex(R"(\njim_redis_link_up (\d+))"))) return -1;
-    return std::stoi(m[1]);
+// The node's jim_redis_link_up gauge from /metrics, or -1.
+int redis_link_up(const Node& node) {
+    return static_cast<int>(node.metric("jim_redis_link_up"));
 }
 
 // Polls until the gauge reads `want` (the link notices a dead Redis within its PING watchdog).
-bool redis_link_becomes(std::uint16_t port, int want) {
-    const auto end = std::chrono::steady_clock::now() + 15s;
-    while (std::chrono::steady_clock::now() < end) {
-        if (redis_link_up(port) == want) return true;
-        std::this_thread::sleep_for(100ms);
-    }
-    return false;
+bool redis_link_becomes(const Node& node, int want) {
+    return eventually([&] { return redis_link_up(node) == want; });
 }
 
 // cmd 19 type 1: bob's history with alice, as contents in order.
@@ -193,13 +132,13 @@ TEST(SharedStore, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
     };
     int i = 0;
     for (; i < 200; ++i) ASSERT_TRUE(send_one(i));
-    EXPECT_EQ(redis_link_up(a.port()), 1);  // /metrics reports the store's link
+    EXPECT_EQ(redis_link_up(a), 1);  // /metrics reports the store's link
     redis.kill(SIGKILL);
     for (int k = 0; k < 50; ++k, ++i) ASSERT_TRUE(send_one(i)) << "the node stopped answering";
     EXPECT_GT(refused, 0);
-    EXPECT_TRUE(redis_link_becomes(a.port(), 0)) << "the degradation does not show on /metrics";
+    EXPECT_TRUE(redis_link_becomes(a, 0)) << "the degradation does not show on /metrics";
     redis.start();
-    EXPECT_TRUE(redis_link_becomes(a.port(), 1));
+    EXPECT_TRUE(redis_link_becomes(a, 1));
     const int ok_before = ok;
     const auto end = std::chrono::steady_clock::now() + 20s;
     while (ok < ok_before + 100 && std::chrono::steady_clock::now() < end) {

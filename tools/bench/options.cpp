@@ -63,6 +63,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         ->capture_default_str();
     app.add_option("--host", o.host, "Server IPv4 address")->capture_default_str();
     app.add_option("--port", o.port, "Server port")->capture_default_str();
+    app.add_option("--port2", o.port2,
+                   "Second node's port: odd-numbered users connect there (cross-node pairs)");
     app.add_option("--transport", o.transport,
                    "Wire protocol: tcp (J-IM binary frames) or ws (WebSocket; idle only)")
         ->check(CLI::IsMember({"tcp", "ws"}))

@@ -18,6 +18,9 @@ std::string_view scenario_name(Scenario s) noexcept;
 struct Options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 8888;
+    // Odd-numbered users connect here instead (0: to --port): with two cluster nodes every pair
+    // spans both, so every message crosses between the nodes.
+    std::uint16_t port2 = 0;
     std::string transport = "tcp";  // tcp | ws (idle only for ws)
     bool tls = false;               // TLS under the transport (idle only)
     Scenario scenario = Scenario::pairs;

@@ -33,6 +33,7 @@ json::object distribution(const Histogram& h, double unit_ns) {
 json::object params(const Options& o) {
     return {{"host", o.host},
             {"port", o.port},
+            {"port2", o.port2},
             {"transport", o.transport},
             {"tls", o.tls},
             {"connections", o.connections},

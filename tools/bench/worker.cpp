@@ -87,6 +87,8 @@ Worker::Worker(const Options& options, const Protocol& protocol, Share share, st
     if (::inet_pton(AF_INET, options.host.c_str(), &server_.sin_addr) != 1) {
         throw std::runtime_error("--host must be an IPv4 address: " + options.host);
     }
+    server2_ = server_;
+    if (options.port2 != 0) server2_.sin_port = htons(options.port2);
     if (options.sources > 1) {
         for (std::uint32_t k = 1; k <= options.sources; ++k) {
             sockaddr_in a{};
@@ -202,7 +204,7 @@ bool Worker::connect_first(std::uint32_t n, std::int64_t deadline, double rate_p
 void Worker::start_connect(Conn& c) {
     ++c.attempts;
     const sockaddr_in* src = sources_.empty() ? nullptr : &sources_[global(c) % sources_.size()];
-    const int err = loop_.connect(c, server_, src);
+    const int err = loop_.connect(c, (global(c) & 1u) != 0 ? server2_ : server_, src);
     if (err == 0) {
         ++pending_;
         return;

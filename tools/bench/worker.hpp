@@ -98,6 +98,7 @@ class Worker final : public LoopHandler {
     Loop loop_;
     Result result_;
     sockaddr_in server_{};
+    sockaddr_in server2_{};  // --port2: where odd-numbered users connect
     std::vector<sockaddr_in> sources_;
     unsigned workers_in_run_ = 1;
     std::uint32_t max_pending_ = 1;

@@ -56,6 +56,9 @@ class Backend {
                         std::function<void(service::RecallOutcome)> done) = 0;
     // GET /readyz: whether the server takes traffic now (false while it stops).
     virtual bool ready() = 0;
+    // GET /healthz: whether a dependency the server can live without for a while (the Redis
+    // link of the cluster or the store) is down; the server still serves what it can.
+    virtual bool degraded() { return false; }
     // GET /metrics: the Prometheus text exposition of every counter.
     virtual std::string metrics_text() = 0;
     // The command service (admin operations on users and groups, the store).

@@ -1,7 +1,8 @@
 // Operations routes on the shared port: liveness, readiness, Prometheus metrics and the live
 // dashboard page (docs/operations.md).
 //
-//   GET /healthz   200 {"status":"ok"} while the worker loop answers (public)
+//   GET /healthz   200 {"status":"ok"} while the worker loop answers, {"status":"degraded"}
+//                  while the Redis link is down (public; still 200: the process is alive)
 //   GET /readyz    200 {"status":"ready"}, or 503 {"status":"not_ready"} while stopping (public)
 //   GET /metrics   Prometheus text format (api.key, or loopback without a key)
 //   GET /admin     the dashboard page (public shell; its data comes from /metrics and
@@ -45,7 +46,10 @@ bool HttpApi::handle_ops(const Request& req, const std::string& path, bool loopb
         return true;
     }
     if (path == "/healthz") {
-        respond(json_response(req, http::status::ok, R"({"status":"ok"})"));
+        respond(json_response(req, http::status::ok,
+                              backend_.degraded()
+                                  ? R"({"status":"degraded","reason":"redis_link_down"})"
+                                  : R"({"status":"ok"})"));
     } else if (path == "/readyz") {
         const bool ready = backend_.ready();
         respond(json_response(req, ready ? http::status::ok : http::status::service_unavailable,

@@ -1,5 +1,7 @@
 #include "jim/app/config.hpp"
 
+#include "jim/redis/endpoint.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -313,6 +315,22 @@ std::vector<KeyDesc> make_key_table() {
         "store.push_offline_on_login",
         "Push offline messages right after login (then cmd 19 type 0 returns only newer ones).",
         [](auto& c) -> auto& { return c.store.push_offline_on_login; }));
+    t.push_back(bool_key(
+        "cluster.enabled",
+        "Run as one node of a cluster sharing cluster.redis (needs store.engine = \"redis\" or "
+        "\"none\").",
+        [](auto& c) -> auto& { return c.cluster.enabled; }));
+    t.push_back(string_key(
+        "cluster.redis", "The Redis 7 server the cluster's nodes share (redis://host:port).",
+        [](auto& c) -> auto& { return c.cluster.redis; }, false));
+    t.push_back(string_key(
+        "cluster.node_id",
+        "This node's id, unique in the cluster (1-64 characters); empty: generated at start.",
+        [](auto& c) -> auto& { return c.cluster.node_id; }, true));
+    t.push_back(integer_key(
+        "cluster.lease_ms",
+        "How long a node stays listed without renewing: a dead node's users go offline within it.",
+        [](auto& c) -> auto& { return c.cluster.lease_ms; }, 300, 600'000));
     t.push_back(string_key(
         "session.kick_policy",
         "What a new login does to the user's older sessions: none (keep all, like J-IM), "
@@ -549,6 +567,22 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
         if (!url.empty() && !url.starts_with("http://") && !has_problem_for(problems, from, key)) {
             problems.push_back(std::string(key) + ": must be an http:// URL");
         }
+    }
+    if (cfg.cluster.enabled && (cfg.store.engine == "rocksdb" || cfg.store.engine == "memory") &&
+        !has_problem_for(problems, from, "store.engine")) {
+        problems.push_back(
+            "cluster.enabled: needs a store every node shares: store.engine = \"redis\" (or "
+            "\"none\" to store nothing); \"" +
+            cfg.store.engine + "\" keeps messages on one node only");
+    }
+    if (cfg.cluster.node_id.size() > 64 ||
+        cfg.cluster.node_id.find_first_of(" \t\r\n{}:") != std::string::npos) {
+        problems.push_back(
+            "cluster.node_id: at most 64 characters, without spaces, braces or colons");
+    }
+    if (cfg.cluster.enabled && !jim::redis::parse_endpoint(cfg.cluster.redis) &&
+        !has_problem_for(problems, from, "cluster.redis")) {
+        problems.push_back("cluster.redis: must be redis://host:port");
     }
     if (cfg.tls.cert.empty() != cfg.tls.key.empty() &&
         !has_problem_for(problems, from, "tls.key") &&

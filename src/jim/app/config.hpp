@@ -71,6 +71,12 @@ struct Config {
         std::int64_t inbox_max = 10000;                // per user; 0: no cap
         bool push_offline_on_login = true;
     } store;
+    struct Cluster {
+        bool enabled = false;
+        std::string redis = "redis://127.0.0.1:6379";
+        std::string node_id;             // empty: generated (host, pid, random)
+        std::int64_t lease_ms = 10'000;  // a dead node's users are offline within this
+    } cluster;
     struct Presence {
         std::int64_t max_group_list = 500;  // larger groups hear counts (cmd 29), not cmd 9/10
         std::int64_t count_interval_ms = 1000;

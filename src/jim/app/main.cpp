@@ -16,6 +16,7 @@
 #include "jim/auth/authenticator.hpp"
 #include "jim/auth/jwt.hpp"
 #include "jim/base/version.hpp"
+#include "jim/cluster/cluster.hpp"
 #include "jim/hooks/auth_webhook.hpp"
 #include "jim/hooks/moderation_hook.hpp"
 #include "jim/hooks/webhooks.hpp"
@@ -88,6 +89,21 @@ std::unique_ptr<jim::hooks::Webhooks> make_webhooks(const jim::app::Config& c,
     if (c.webhook.secret.empty()) spdlog::warn("webhook.secret is empty: receivers cannot verify");
     spdlog::info("webhooks: POSTing events to {}", c.webhook.url);
     return std::make_unique<jim::hooks::Webhooks>(o, clock);
+}
+
+// cluster.enabled: this process joins the nodes that share cluster.redis (config checked the
+// URL and that the store is shared).
+std::unique_ptr<jim::cluster::Cluster> make_cluster(const jim::app::Config& c,
+                                                    jim::net::Server& server) {
+    if (!c.cluster.enabled) return nullptr;
+    jim::cluster::ClusterOptions o;
+    o.redis = jim::redis::parse_endpoint(c.cluster.redis).value_or(jim::redis::Endpoint{});
+    o.prefix = c.store.redis_prefix;
+    o.node_id = c.cluster.node_id.empty() ? jim::cluster::generate_node_id() : c.cluster.node_id;
+    o.lease = std::chrono::milliseconds(c.cluster.lease_ms);
+    spdlog::info("cluster: node {} on {} (lease {} ms)", o.node_id, o.redis.to_string(),
+                 c.cluster.lease_ms);
+    return std::make_unique<jim::cluster::Cluster>(std::move(o), server);
 }
 
 std::unique_ptr<jim::hooks::HttpModerator> make_moderator(const jim::app::Config& c) {
@@ -278,11 +294,17 @@ int main(int argc, char** argv) {
             return integration_stats(w, m, a);
         };
         jim::net::Server server(options, *auth, clock, store.get());
+        // Made after the server it calls into, destroyed before it.
+        auto cluster = make_cluster(config, server);
         if (store && jim::store::redis_link_state(*store)) {
             // /metrics reports the store's Redis link (jim_redis_link_up).
             server.set_redis_link_source([s = store.get()] {
                 return jim::store::redis_link_state(*s) == jim::redis::LinkState::up;
             });
+        }
+        if (cluster) {
+            server.set_cluster(cluster.get());
+            cluster->start();
         }
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
@@ -300,8 +322,9 @@ int main(int argc, char** argv) {
                          static_cast<long long>(ms));
             std::_Exit(1);
         }).detach();
-        server.stop();              // stops accepting, drains the store, tells every client
-        if (store) store->drain();  // nothing is left; completions post to the stopped workers
+        server.stop();                 // stops accepting, drains the store, tells every client
+        if (cluster) cluster->stop();  // peers drop this node's users now, not after the lease
+        if (store) store->drain();     // nothing is left; completions post to the stopped workers
         // The same for the HTTP clients of the hooks: their threads end while the workers they
         // post to still exist (stopped). The server uses none of them after stop().
         moderator.reset();

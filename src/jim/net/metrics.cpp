@@ -27,6 +27,45 @@ void by_reason(api::MetricsText& m, std::string_view name, std::string_view help
 
 }  // namespace
 
+// Only on a cluster node.
+void Server::cluster_metrics(api::MetricsText& m) {
+    const auto& cs = cluster_->stats();
+    const auto load = [](const std::atomic<std::uint64_t>& v) {
+        return v.load(std::memory_order_relaxed);
+    };
+    m.family("jim_cluster_link_up", "gauge", "1 while both cluster links to Redis are up.");
+    m.sample("jim_cluster_link_up", {}, std::uint64_t{cluster_->up() ? 1u : 0u});
+    m.family("jim_cluster_nodes", "gauge", "Other nodes known alive (their lease runs).");
+    m.sample("jim_cluster_nodes", {}, load(cs.live_nodes));
+    m.family("jim_cluster_remote_users", "gauge", "Users online on other nodes only or too.");
+    m.sample("jim_cluster_remote_users", {}, std::uint64_t{cluster_->remote_users()});
+    const struct {
+        const char* name;
+        const char* help;
+        std::uint64_t value;
+    } rows[] = {
+        {"jim_cluster_deliveries_out_total", "Deliveries queued for other nodes.",
+         load(cs.deliveries_out)},
+        {"jim_cluster_deliveries_in_total", "Deliveries received from other nodes.",
+         load(cs.deliveries_in)},
+        {"jim_cluster_payloads_out_total", "PUBLISHes to other nodes' channels.",
+         load(cs.payloads_out)},
+        {"jim_cluster_payloads_dropped_total",
+         "Payloads for other nodes not sent because the Redis link was down.",
+         load(cs.payloads_dropped)},
+        {"jim_cluster_bad_payloads_total", "Malformed payloads received and refused.",
+         load(cs.bad_payloads)},
+        {"jim_cluster_snapshots_total", "Other nodes' presence re-read from Redis.",
+         load(cs.snapshots)},
+        {"jim_cluster_nodes_expired_total", "Other nodes dropped because their lease ran out.",
+         load(cs.nodes_expired)},
+    };
+    for (const auto& row : rows) {
+        m.family(row.name, "counter", row.help);
+        m.sample(row.name, {}, row.value);
+    }
+}
+
 std::string Server::metrics_text() {
     api::MetricsText m;
     m.family("jim_build_info", "gauge", "The running version (value 1).");
@@ -109,6 +148,7 @@ std::string Server::metrics_text() {
 
     m.family("jim_redis_link_up", "gauge", "1 while the Redis link is up; 0 when down or unused.");
     m.sample("jim_redis_link_up", {}, std::uint64_t{redis_link_up_ && redis_link_up_() ? 1u : 0u});
+    if (cluster_ != nullptr) cluster_metrics(m);
     return m.take();
 }
 

@@ -194,8 +194,8 @@ void Server::route(router::SessionRef to, Envelope e) {
     }
 }
 
-std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
-                                 const SharedBytes& body, router::SessionRef exclude) {
+std::size_t Server::send_local(std::string_view user, std::uint8_t command, const SharedBytes& body,
+                               router::SessionRef exclude) {
     thread_local std::vector<router::SessionRef> refs;
     refs.clear();
     registry_.lookup(user, refs);
@@ -206,6 +206,36 @@ std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
         route(ref, Envelope{ref, Envelope::Kind::deliver, command, Errc::ok, body});
     }
     return n;
+}
+
+std::size_t Server::send_to_user(std::string_view user, std::uint8_t command,
+                                 const SharedBytes& body, router::SessionRef exclude) {
+    std::size_t n = send_local(user, command, body, exclude);
+    if (cluster_ != nullptr) n += cluster_->send_to_user(user, command, body);
+    return n;
+}
+
+std::size_t Server::send_to_members(std::string_view group, const std::vector<std::string>& members,
+                                    std::uint8_t command, const SharedBytes& body,
+                                    router::SessionRef exclude) {
+    std::size_t n = 0;
+    if (cluster_ == nullptr) {
+        for (const auto& m : members) n += send_local(m, command, body, exclude);
+        return n;
+    }
+    thread_local std::vector<cluster::NodeSessions> nodes;
+    nodes.clear();
+    for (const auto& m : members) {
+        n += send_local(m, command, body, exclude);
+        cluster_->nodes_of(m, nodes);
+    }
+    for (const auto& x : nodes) n += x.sessions;
+    if (!nodes.empty()) cluster_->send_to_group(nodes, group, command, body);
+    return n;
+}
+
+void Server::membership_changed(std::string_view group, std::string_view user, bool joined) {
+    if (cluster_ != nullptr) cluster_->membership_changed(group, user, joined);
 }
 
 void Server::send_to_session(router::SessionRef session, std::uint8_t command,
@@ -226,15 +256,21 @@ void Server::close_session(router::SessionRef session, Errc reason) {
     if (session) route(session, Envelope{session, Envelope::Kind::close, 0, reason, {}});
 }
 
-std::size_t Server::close_user(std::string_view user, Errc reason) {
+std::size_t Server::close_local(std::string_view user, Errc reason) {
     std::vector<router::SessionRef> refs;
     registry_.lookup(user, refs);
     for (const auto& ref : refs) route(ref, Envelope{ref, Envelope::Kind::close, 0, reason, {}});
     return refs.size();
 }
 
+std::size_t Server::close_user(std::string_view user, Errc reason) {
+    std::size_t n = close_local(user, reason);
+    if (cluster_ != nullptr) n += cluster_->close_user(user, reason);
+    return n;
+}
+
 bool Server::online(std::string_view user) {
-    return registry_.online(user);
+    return registry_.online(user) || (cluster_ != nullptr && cluster_->remote_sessions(user) > 0);
 }
 
 std::size_t Server::online_count() {

@@ -16,8 +16,10 @@
 #include <vector>
 
 #include "jim/api/http_api.hpp"
+#include "jim/api/metrics_text.hpp"
 #include "jim/auth/authenticator.hpp"
 #include "jim/base/clock.hpp"
+#include "jim/cluster/cluster.hpp"
 #include "jim/net/connection.hpp"
 #include "jim/net/ip_limiter.hpp"
 #include "jim/net/options.hpp"
@@ -32,7 +34,7 @@ namespace jim::net {
 class Worker;
 struct Envelope;
 
-class Server final : public service::Delivery, public api::Backend {
+class Server final : public service::Delivery, public api::Backend, public cluster::LocalNode {
   public:
     // `store` may be null (nothing persisted); it must outlive the server, and the owner drains
     // it after stop() and before destroying the server (store completions post to workers).
@@ -61,6 +63,15 @@ class Server final : public service::Delivery, public api::Backend {
     // sets it once before start(). It is called at scrape time on a worker thread, so it must be
     // cheap and thread-safe, and answer true while the link is up. Unset, the gauge reads 0.
     void set_redis_link_source(std::function<bool()> up) { redis_link_up_ = std::move(up); }
+    // Makes this node part of a cluster (set once before start(); not owned, must outlive the
+    // server's workers): Delivery then reaches users on every node, and this node's presence
+    // changes are announced.
+    void set_cluster(cluster::Cluster* c) noexcept { cluster_ = c; }
+    cluster::Cluster* cluster() noexcept { return cluster_; }
+    // Any worker: the number of sessions of `user` on this node changed.
+    void presence_changed(std::string_view user) {
+        if (cluster_ != nullptr) cluster_->presence_changed(user);
+    }
 
     std::uint16_t port() const noexcept { return port_; }
     ServerStats stats() const;
@@ -77,6 +88,10 @@ class Server final : public service::Delivery, public api::Backend {
 
     std::size_t send_to_user(std::string_view user, std::uint8_t command, const SharedBytes& body,
                              router::SessionRef exclude) override;
+    std::size_t send_to_members(std::string_view group, const std::vector<std::string>& members,
+                                std::uint8_t command, const SharedBytes& body,
+                                router::SessionRef exclude) override;
+    void membership_changed(std::string_view group, std::string_view user, bool joined) override;
     std::size_t close_user(std::string_view user, Errc reason) override;
     void send_to_session(router::SessionRef session, std::uint8_t command,
                          const SharedBytes& body) override;
@@ -106,6 +121,14 @@ class Server final : public service::Delivery, public api::Backend {
                 std::function<void(service::RecallOutcome)> done) override;
     service::WorkerContext& context() override;
     std::string stats_json() override;
+    bool degraded() override;
+
+    // cluster::LocalNode (server_cluster.cpp; called on the cluster thread)
+    void deliver(std::vector<cluster::Inbound> batch) override;
+    void membership_changed_elsewhere(std::string_view group, std::string_view user,
+                                      bool joined) override;
+    std::uint32_t local_sessions(std::string_view user) override;
+    std::vector<std::pair<std::string, std::uint32_t>> local_presence() override;
 
   private:
     using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::ip::tcp,
@@ -114,7 +137,12 @@ class Server final : public service::Delivery, public api::Backend {
     // On the acceptor (worker 0): checks the connection limits; ok means admitted (and counted).
     Errc admit(const Connection::Socket& socket, std::uint32_t& ip_entry);
     void route(router::SessionRef to, Envelope e);
+    // This node's sessions of `user` only.
+    std::size_t send_local(std::string_view user, std::uint8_t command, const SharedBytes& body,
+                           router::SessionRef exclude);
+    std::size_t close_local(std::string_view user, Errc reason);
     service::WorkerContext& calling_context();
+    void cluster_metrics(api::MetricsText& m);
 
     ServerOptions options_;
     std::size_t worker_count_;
@@ -133,6 +161,8 @@ class Server final : public service::Delivery, public api::Backend {
     std::atomic<bool> running_{false};
     store::MessageStore* store_;
     std::function<bool()> redis_link_up_;
+    cluster::Cluster* cluster_ = nullptr;
+    std::atomic<std::size_t> next_inbound_worker_{0};
 };
 
 // CPUs this process may run on (sched_getaffinity), at least 1. hardware_concurrency() ignores

@@ -228,6 +228,7 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
     c.user.assign(user);
     const std::size_t n =
         server_.registry().add(c.user, ref_of(c), static_cast<std::uint8_t>(c.protocol));
+    server_.presence_changed(c.user);
     stats_.add(stats_.logins);
     spdlog::debug("event=login session={} user={} protocol={} sessions={}", session_id(c), c.user,
                   codec::protocol_name(c.protocol), n);
@@ -239,6 +240,7 @@ std::size_t Worker::bind_user(Connection& c, std::string_view user) {
 void Worker::unbind_user(Connection& c) {
     if (c.user.empty()) return;
     const std::size_t remaining = server_.registry().remove(c.user, ref_of(c));
+    server_.presence_changed(c.user);
     server_.service().session_ended(c.user, codec::protocol_name(c.protocol), remaining, ctx_);
     c.user.clear();
 }

@@ -68,4 +68,15 @@ std::vector<std::string> Registry::users() const {
     return out;
 }
 
+std::vector<std::pair<std::string, std::uint32_t>> Registry::user_counts() const {
+    std::vector<std::pair<std::string, std::uint32_t>> out;
+    for (auto& s : shards_) {
+        std::lock_guard lock(s.mu);
+        for (const auto& [user, refs] : s.users) {
+            out.emplace_back(user, static_cast<std::uint32_t>(refs.size()));
+        }
+    }
+    return out;
+}
+
 }  // namespace jim::router

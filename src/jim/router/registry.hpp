@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "jim/router/string_hash.hpp"
@@ -41,6 +42,8 @@ class Registry {
     bool online(std::string_view user) const;
     std::size_t online_users() const;
     std::vector<std::string> users() const;
+    // Every user with its session count.
+    std::vector<std::pair<std::string, std::uint32_t>> user_counts() const;
 
   private:
     static constexpr std::size_t kShards = 64;

@@ -55,11 +55,7 @@ std::string CommandService::user_json(std::string_view user, std::string_view st
 
 std::size_t CommandService::send_to_group(std::string_view group, std::uint8_t command,
                                           const SharedBytes& body, router::SessionRef exclude) {
-    std::size_t reached = 0;
-    for (const auto& member : groups_.members(group)) {
-        reached += delivery_.send_to_user(member, command, body, exclude);
-    }
-    return reached;
+    return delivery_.send_to_members(group, groups_.members(group), command, body, exclude);
 }
 
 // cmd 7 (spec §6.4), fixed: the joiner gets a cmd-8 reply (10011, result 1); a bad group id
@@ -79,16 +75,20 @@ void CommandService::on_join(Peer& peer, WorkerContext& ctx, std::string_view bo
         return;
     }
     const bool policed = options_.groups_by_invitation || options_.group_max_members != 0;
-    // The policies need the member count. With a store it is the durable one: memberships in
-    // memory are only those of the users seen since the start. The answer comes back to this
-    // worker and continues if the session is still open.
-    if (!policed || store_ == nullptr || !ctx.with_session) {
+    // With a store the group's durable members are read first: memory holds only the groups of
+    // the users seen since the start (or, on a cluster, seen on this node), and the joiner's
+    // messages must reach every member. The policies count them too. The answer comes back to
+    // this worker and continues if the session is still open.
+    if (store_ == nullptr || !ctx.with_session) {
         decide_join(peer, group, policed ? groups_.members(group).size() : 0);
         return;
     }
     store_->members(
         group, [this, &ctx, session = peer.ref(), group](Result<std::vector<std::string>> members) {
             ctx.post([this, &ctx, session, group, members = std::move(members)] {
+                if (members) {
+                    for (const auto& m : *members) groups_.join(group, m);
+                }
                 ctx.with_session(session, [&](Peer& p) {
                     if (!members) {
                         reply(p, proto::code(Command::join_group_resp),

@@ -177,6 +177,7 @@ void CommandService::push_offline(router::SessionRef session, std::string user,
 void CommandService::join_group(std::string_view group, std::string_view user) {
     if (!groups_.join(group, user)) return;
     if (store_ != nullptr) store_->add_member(std::string(group), std::string(user), [](Errc) {});
+    delivery_.membership_changed(group, user, true);
     publish_membership(EventType::group_join, group, user);
 }
 
@@ -184,6 +185,7 @@ void CommandService::leave_group(std::string_view group, std::string_view user) 
     if (!groups_.leave(group, user)) return;
     if (store_ != nullptr)
         store_->remove_member(std::string(group), std::string(user), [](Errc) {});
+    delivery_.membership_changed(group, user, false);
     publish_membership(EventType::group_leave, group, user);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -32,7 +33,8 @@ class Peer {
     virtual void close(Errc reason) = 0;
 };
 
-// Reaching sessions by user id, wherever they live. Thread: any worker.
+// Reaching sessions by user id, wherever they live: on any worker of this node and, on a
+// cluster node, on the other nodes. Thread: any worker.
 class Delivery {
   public:
     virtual ~Delivery() = default;
@@ -40,12 +42,31 @@ class Delivery {
     // it was queued for (0 = the user has no other live session).
     virtual std::size_t send_to_user(std::string_view user, std::uint8_t command,
                                      const SharedBytes& body, router::SessionRef exclude) = 0;
+    // Queues `body` for every session of the group's `members` except `exclude`; returns how
+    // many sessions it was queued for. A cluster node sends it once to each other node that
+    // holds a member, which fans out to its own members.
+    virtual std::size_t send_to_members(std::string_view group,
+                                        const std::vector<std::string>& members,
+                                        std::uint8_t command, const SharedBytes& body,
+                                        router::SessionRef exclude) {
+        (void)group;
+        std::size_t n = 0;
+        for (const auto& m : members) n += send_to_user(m, command, body, exclude);
+        return n;
+    }
+    // A group membership changed on this node; the other nodes of a cluster are told so that
+    // their view of the group follows. Nothing to do on a single node.
+    virtual void membership_changed(std::string_view group, std::string_view user, bool joined) {
+        (void)group;
+        (void)user;
+        (void)joined;
+    }
     // Queues `body` for one session (if it is still alive).
     virtual void send_to_session(router::SessionRef session, std::uint8_t command,
                                  const SharedBytes& body) = 0;
     // Closes every session of `user` (after flushing what is queued); returns how many.
     virtual std::size_t close_user(std::string_view user, Errc reason) = 0;
-    // Whether `user` has at least one live session.
+    // Whether `user` has at least one live session (on any node of a cluster).
     virtual bool online(std::string_view user) = 0;
     // One live session and its terminal ("tcp", "ws"; a static string).
     struct SessionEntry {

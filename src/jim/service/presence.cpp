@@ -79,6 +79,7 @@ void CommandService::notify_friends(const std::string& user, bool online, Worker
 }
 
 void CommandService::user_offline(std::string_view user, WorkerContext& ctx) {
+    if (delivery_.online(user)) return;  // still on another node of the cluster
     notify_presence(user, false);
     notify_friends(std::string(user), false, ctx);
 }

@@ -37,6 +37,10 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.limits.max_outbox_bytes, b.limits.max_outbox_bytes);
     EXPECT_EQ(a.store.redis, b.store.redis);
     EXPECT_EQ(a.store.redis_prefix, b.store.redis_prefix);
+    EXPECT_EQ(a.cluster.enabled, b.cluster.enabled);
+    EXPECT_EQ(a.cluster.redis, b.cluster.redis);
+    EXPECT_EQ(a.cluster.node_id, b.cluster.node_id);
+    EXPECT_EQ(a.cluster.lease_ms, b.cluster.lease_ms);
     EXPECT_EQ(a.webhook.url, b.webhook.url);
     EXPECT_EQ(a.auth.webhook.url, b.auth.webhook.url);
     EXPECT_EQ(a.auth.webhook.timeout_ms, b.auth.webhook.timeout_ms);
@@ -407,9 +411,39 @@ TEST_F(ConfigTest, MissingFileIsAProblem) {
     EXPECT_EQ(problems[0].rfind(path + ": ", 0), 0u) << problems[0];
 }
 
+// A cluster shares its store: a node-local engine is refused with a clear reason, Redis and
+// "none" are accepted.
+TEST_F(ConfigTest, ClusterNeedsASharedStore) {
+    for (const char* engine : {"rocksdb", "memory"}) {
+        Config cfg;
+        std::vector<std::string> problems;
+        EXPECT_FALSE(load_config(
+            {}, {"cluster.enabled=true", std::string("store.engine=\"") + engine + "\""}, cfg,
+            problems));
+        ASSERT_EQ(problems.size(), 1u) << joined(problems);
+        EXPECT_EQ(problems[0].rfind("cluster.enabled: needs a store every node shares", 0), 0u)
+            << problems[0];
+    }
+    for (const char* engine : {"redis", "none"}) {
+        Config cfg;
+        std::vector<std::string> problems;
+        EXPECT_TRUE(load_config(
+            {}, {"cluster.enabled=true", std::string("store.engine=\"") + engine + "\""}, cfg,
+            problems))
+            << joined(problems);
+    }
+    Config cfg;
+    std::vector<std::string> problems;
+    EXPECT_FALSE(load_config({},
+                             {"cluster.enabled=true", "store.engine=\"none\"",
+                              "cluster.node_id=\"a:b\"", "cluster.redis=\"http://x\""},
+                             cfg, problems));
+    EXPECT_EQ(problems.size(), 2u) << joined(problems);
+}
+
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 56u);
+    ASSERT_EQ(keys.size(), 60u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;
