@@ -302,10 +302,7 @@ int main(int argc, char** argv) {
                 return jim::store::redis_link_state(*s) == jim::redis::LinkState::up;
             });
         }
-        if (cluster) {
-            server.set_cluster(cluster.get());
-            cluster->start();
-        }
+        if (cluster) server.set_cluster(cluster.get());  // started and stopped by the server
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
         std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),
@@ -322,9 +319,8 @@ int main(int argc, char** argv) {
                          static_cast<long long>(ms));
             std::_Exit(1);
         }).detach();
-        server.stop();                 // stops accepting, drains the store, tells every client
-        if (cluster) cluster->stop();  // peers drop this node's users now, not after the lease
-        if (store) store->drain();     // nothing is left; completions post to the stopped workers
+        server.stop();              // stops accepting, drains the store, tells every client
+        if (store) store->drain();  // nothing is left; completions post to the stopped workers
         // The same for the HTTP clients of the hooks: their threads end while the workers they
         // post to still exist (stopped). The server uses none of them after stop().
         moderator.reset();

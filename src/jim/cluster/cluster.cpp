@@ -64,24 +64,23 @@ Cluster::Cluster(ClusterOptions options, LocalNode& local)
       local_(local),
       incarnation_(random_u64() >> 1),  // fits a signed 64-bit parse anywhere
       peers_(directory_, options_.node_id, options_.lease),
-      work_(asio::make_work_guard(io_)),
-      timer_(io_),
       all_channel_(options_.prefix + ":cluster:all"),
-      my_channel_(options_.prefix + ":cluster:node:" + options_.node_id) {
-    redis::LinkOptions lo;
-    lo.endpoint = options_.redis;
-    lo.name = "cluster";
-    cmd_ = std::make_unique<redis::Link>(io_, lo);
-    lo.name = "cluster-sub";
-    lo.ping_interval = std::chrono::milliseconds(0);  // subscriptions carry nothing else
-    sub_ = std::make_unique<redis::Link>(io_, lo);
-}
+      my_channel_(options_.prefix + ":cluster:node:" + options_.node_id) {}
 
 Cluster::~Cluster() {
     stop();
 }
 
-void Cluster::start() {
+void Cluster::start(asio::io_context& io) {
+    io_ = &io;
+    redis::LinkOptions lo;
+    lo.endpoint = options_.redis;
+    lo.name = "cluster";
+    cmd_ = std::make_unique<redis::Link>(io, lo);
+    lo.name = "cluster-sub";
+    lo.ping_interval = std::chrono::milliseconds(0);  // subscriptions carry nothing else
+    sub_ = std::make_unique<redis::Link>(io, lo);
+    timer_ = std::make_unique<asio::steady_timer>(io);
     cmd_->on_up([this] {
         spdlog::info("cluster: node {} connected to {}", options_.node_id,
                      options_.redis.to_string());
@@ -99,32 +98,32 @@ void Cluster::start() {
     sub_->subscribe(my_channel_);
     cmd_->start();
     sub_->start();
-    thread_ = std::thread([this] { io_.run(); });
-    asio::post(io_, [this] { tick(); });
+    asio::post(io, [this] { tick(); });
 }
 
 void Cluster::stop() {
-    if (stopped_.exchange(true)) return;
-    if (thread_.joinable()) {
-        std::promise<void> said;
-        auto done = said.get_future();
-        asio::post(io_, [this, &said] {
-            flush();
-            say_goodbye();
-            // The goodbye's last reply (or the link's failure) ends the wait.
-            if (cmd_->up()) {
-                cmd_->command({"PING"}, [&said](Reply) { said.set_value(); });
-            } else {
-                said.set_value();
-            }
-        });
-        done.wait_for(std::chrono::seconds(1));
-        io_.stop();
-        thread_.join();
-    }
-    // The io_context has stopped: the links may be destroyed here (pending callbacks see none).
-    sub_.reset();
-    cmd_.reset();
+    if (io_ == nullptr || stopped_.exchange(true)) return;
+    // The goodbye's last reply (or the link's failure) ends the first wait.
+    auto said = std::make_shared<std::promise<void>>();
+    asio::post(*io_, [this, said] {
+        flush();
+        say_goodbye();
+        if (cmd_->up()) {
+            cmd_->command({"PING"}, [said](Reply) { said->set_value(); });
+        } else {
+            said->set_value();
+        }
+    });
+    said->get_future().wait_for(std::chrono::seconds(1));
+    // Links are destroyed on their loop (their pending callbacks run with a `none` reply).
+    auto closed = std::make_shared<std::promise<void>>();
+    asio::post(*io_, [this, closed] {
+        timer_->cancel();
+        sub_.reset();
+        cmd_.reset();
+        closed->set_value();
+    });
+    closed->get_future().wait_for(std::chrono::seconds(1));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,7 +132,7 @@ void Cluster::stop() {
 void Cluster::post_flush_locked() {
     if (flush_posted_) return;
     flush_posted_ = true;
-    asio::post(io_, [this] { flush(); });
+    asio::post(*io_, [this] { flush(); });
 }
 
 void Cluster::queue(NodeIndex node, wire::DeliveryKind kind, std::string_view target,
@@ -193,7 +192,7 @@ void Cluster::membership_changed(std::string_view group, std::string_view user, 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cluster thread.
+// The cluster's loop.
 
 std::string Cluster::users_key(std::string_view node) const {
     return options_.prefix + ":cluster:{n:" + std::string(node) + "}:users";
@@ -208,6 +207,7 @@ std::string Cluster::version_value() const {
 // Announcements first (a membership change must reach a peer before the group message that
 // follows it), then one PUBLISH per peer with everything queued for it.
 void Cluster::flush() {
+    if (!cmd_) return;  // stopped
     std::vector<std::string> out;
     std::vector<std::string> users;
     std::vector<wire::MembershipEntry> memberships;
@@ -350,8 +350,8 @@ void Cluster::tick() {
     }
     for (const auto& node : peers_.stale_snapshots(now)) read_snapshot(node);
     stats_.live_nodes.store(peers_.live(), std::memory_order_relaxed);
-    timer_.expires_after(options_.lease / 3);
-    timer_.async_wait([this](boost::system::error_code ec) {
+    timer_->expires_after(options_.lease / 3);
+    timer_->async_wait([this](boost::system::error_code ec) {
         if (!ec) tick();
     });
 }

@@ -10,7 +10,7 @@
 // - Routing. A message for a user goes only to the nodes that hold the user, on their own
 //   channels (`<prefix>:cluster:node:<id>`); a group message once to each node that holds a
 //   member, which fans out locally. Everything bound for one node during one pass of the
-//   cluster thread is one PUBLISH (pipelined with the rest).
+//   cluster's loop is one PUBLISH (pipelined with the rest).
 // - Failures. While Redis is away the node keeps serving its own users, counts what it could
 //   not send and reports the link (up()); when the link comes back it rewrites its hash and
 //   re-reads every peer's. A peer not heard from within the lease is dropped with its users.
@@ -18,11 +18,12 @@
 // Delivery between nodes is at most once (Redis pub/sub): a message is stored before it is
 // routed, so a receiver that missed a push finds it by syncing its conversations by seq.
 //
-// Owner: app main (the net::Server holds a pointer). Thread: the public methods from any
-// thread; everything that touches Redis runs on the cluster's own thread.
+// Owner: app main (the net::Server holds a pointer, starts and stops it). Thread: the public
+// methods from any thread; everything that touches Redis runs on the io_context given to
+// start() (worker 0's loop: hiredis on the worker event loop, no thread of its own), called
+// "the cluster's loop" below.
 
 #include <atomic>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -32,7 +33,6 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -62,7 +62,7 @@ struct Inbound {
 };
 
 // What the cluster needs of the node it runs in (net::Server implements it).
-// Thread: called on the cluster thread.
+// Thread: called on the cluster's loop.
 class LocalNode {
   public:
     virtual ~LocalNode() = default;
@@ -96,14 +96,16 @@ class Cluster {
     Cluster(const Cluster&) = delete;
     Cluster& operator=(const Cluster&) = delete;
 
-    // Starts the cluster thread and its two Redis links (commands, subscriptions).
-    void start();
-    // Says goodbye (peers drop this node's users at once instead of after the lease), removes
-    // this node's keys, and stops the thread; bounded by about a second. Idempotent.
+    // Starts its two Redis links (commands, subscriptions) on `io`, which must outlive stop()
+    // and run (on one thread) until stop() has returned.
+    void start(boost::asio::io_context& io);
+    // From any thread but the loop's: sends what is queued, says goodbye (peers drop this
+    // node's users at once instead of after the lease), removes this node's keys and closes the
+    // links; bounded by about two seconds. Idempotent.
     void stop();
 
     // The user's session count on this node changed (login, logout): announced in the next
-    // pass of the cluster thread, with the count as it is then.
+    // pass of the cluster's loop, with the count as it is then.
     void presence_changed(std::string_view user);
 
     // Queues `body` for the user's sessions on other nodes; returns how many sessions those
@@ -136,7 +138,7 @@ class Cluster {
     void queue(NodeIndex node, wire::DeliveryKind kind, std::string_view target, std::uint8_t code,
                std::string_view body);
     void post_flush_locked();
-    // Cluster thread:
+    // The cluster's loop:
     void flush();
     void publish_presence(const std::vector<std::string>& users);
     void publish_memberships(std::vector<wire::MembershipEntry> entries);
@@ -156,23 +158,21 @@ class Cluster {
     const ClusterOptions options_;
     LocalNode& local_;
     const std::uint64_t incarnation_;
-    std::uint64_t version_ = 0;  // cluster thread
+    std::uint64_t version_ = 0;  // the loop's
     ClusterStats stats_;
     Directory directory_;
-    PeerTable peers_;  // cluster thread
+    PeerTable peers_;  // the loop's
 
-    boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+    boost::asio::io_context* io_ = nullptr;  // set by start()
     std::unique_ptr<redis::Link> cmd_;
     std::unique_ptr<redis::Link> sub_;
-    boost::asio::steady_timer timer_;
-    std::thread thread_;
+    std::unique_ptr<boost::asio::steady_timer> timer_;
     std::atomic<bool> stopped_{false};
 
     const std::string all_channel_;
     const std::string my_channel_;
 
-    // Filled by any thread, emptied by flush() (cluster thread).
+    // Filled by any thread, emptied by flush() (the loop).
     std::mutex out_mu_;
     std::vector<std::string> out_;  // by NodeIndex
     std::set<std::string, std::less<>> dirty_users_;

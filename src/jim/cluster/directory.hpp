@@ -4,7 +4,7 @@
 // (see PeerTable), so the message path asks memory, never Redis.
 //
 // Sharded like router::Registry (one mutex per shard, held only for the map operation).
-// Owner: cluster::Cluster. Thread: writes from the cluster thread; reads from any thread.
+// Owner: cluster::Cluster. Thread: writes from the cluster's loop; reads from any thread.
 
 #include <array>
 #include <cstddef>

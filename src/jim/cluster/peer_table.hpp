@@ -14,7 +14,7 @@
 // - a node not heard from within the lease, or that said goodbye, is dropped with its users:
 //   they are offline here from then on (no stale "online").
 //
-// Owner: cluster::Cluster. Thread: the cluster thread only (pure logic, time is passed in).
+// Owner: cluster::Cluster. Thread: the cluster's loop only (pure logic, time is passed in).
 
 #include <chrono>
 #include <cstdint>

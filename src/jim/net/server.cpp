@@ -71,6 +71,8 @@ void Server::start() {
     acceptor_->listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_->local_endpoint().port();
     running_ = true;
+    // The cluster's Redis links live on worker 0's loop, beside the acceptor.
+    if (cluster_ != nullptr) cluster_->start(io0);
     for (auto& w : workers_) w->start();
     asio::post(io0, [this] { accept_next(); });
     spdlog::info("jim listening on {}:{} with {} worker(s)", options_.host, port_, worker_count_);
@@ -147,7 +149,10 @@ void Server::stop() {
     // 2. The store completes what it was handed; the acks are posted to the workers, ahead of
     //    step 3, so a client hears about every message that was stored.
     if (store_ != nullptr) store_->drain();
-    // 3. Goodbyes, the last writes, and the workers stop.
+    // 3. The cluster sends what the acks above queued for other nodes and says goodbye, so
+    //    its peers drop this node's users now rather than after the lease.
+    if (cluster_ != nullptr) cluster_->stop();
+    // 4. Goodbyes, the last writes, and the workers stop.
     const auto drain = std::chrono::milliseconds(options_.shutdown_drain_ms);
     for (auto& w : workers_) w->post_shutdown(drain);
     for (auto& w : workers_) w->join();

@@ -64,8 +64,8 @@ class Server final : public service::Delivery, public api::Backend, public clust
     // cheap and thread-safe, and answer true while the link is up. Unset, the gauge reads 0.
     void set_redis_link_source(std::function<bool()> up) { redis_link_up_ = std::move(up); }
     // Makes this node part of a cluster (set once before start(); not owned, must outlive the
-    // server's workers): Delivery then reaches users on every node, and this node's presence
-    // changes are announced.
+    // server): Delivery then reaches users on every node, and this node's presence changes are
+    // announced. start() starts it on worker 0's loop, stop() stops it before the workers.
     void set_cluster(cluster::Cluster* c) noexcept { cluster_ = c; }
     cluster::Cluster* cluster() noexcept { return cluster_; }
     // Any worker: the number of sessions of `user` on this node changed.
@@ -123,7 +123,7 @@ class Server final : public service::Delivery, public api::Backend, public clust
     std::string stats_json() override;
     bool degraded() override;
 
-    // cluster::LocalNode (server_cluster.cpp; called on the cluster thread)
+    // cluster::LocalNode (server_cluster.cpp; called on worker 0, the cluster's loop)
     void deliver(std::vector<cluster::Inbound> batch) override;
     void membership_changed_elsewhere(std::string_view group, std::string_view user,
                                       bool joined) override;
@@ -162,7 +162,6 @@ class Server final : public service::Delivery, public api::Backend, public clust
     store::MessageStore* store_;
     std::function<bool()> redis_link_up_;
     cluster::Cluster* cluster_ = nullptr;
-    std::atomic<std::size_t> next_inbound_worker_{0};
 };
 
 // CPUs this process may run on (sched_getaffinity), at least 1. hardware_concurrency() ignores

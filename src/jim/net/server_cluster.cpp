@@ -1,34 +1,27 @@
 // The Server's side of the cluster (cluster::LocalNode): deliveries from other nodes, their
-// membership news, and this node's presence as the cluster announces it. Called on the cluster
-// thread; sessions are reached by posting to a worker, as everything else does.
+// membership news, and this node's presence as the cluster announces it. Called on the
+// cluster's loop, which is worker 0's: sessions on other workers are reached in worker 0's
+// batches, as everything else is.
 
 #include "jim/net/server.hpp"
-#include "jim/net/worker.hpp"
 
 namespace jim::net {
 
-// One payload's deliveries are handled by one worker (round robin over payloads), which
-// reaches the sessions on other workers in its usual batches.
 void Server::deliver(std::vector<cluster::Inbound> batch) {
-    const std::size_t w =
-        next_inbound_worker_.fetch_add(1, std::memory_order_relaxed) % worker_count_;
-    workers_[w]->context().post([this, batch = std::move(batch)] {
-        for (const auto& in : batch) {
-            switch (in.kind) {
-                case cluster::wire::DeliveryKind::user:
-                    send_local(in.target, in.code, in.body, {});
-                    break;
-                case cluster::wire::DeliveryKind::group:
-                    for (const auto& m : groups_.members(in.target)) {
-                        send_local(m, in.code, in.body, {});
-                    }
-                    break;
-                case cluster::wire::DeliveryKind::close:
-                    if (in.code < kErrcCount) close_local(in.target, static_cast<Errc>(in.code));
-                    break;
-            }
+    for (const auto& in : batch) {
+        switch (in.kind) {
+            case cluster::wire::DeliveryKind::user:
+                send_local(in.target, in.code, in.body, {});
+                break;
+            case cluster::wire::DeliveryKind::group:
+                for (const auto& m : groups_.members(in.target))
+                    send_local(m, in.code, in.body, {});
+                break;
+            case cluster::wire::DeliveryKind::close:
+                if (in.code < kErrcCount) close_local(in.target, static_cast<Errc>(in.code));
+                break;
         }
-    });
+    }
 }
 
 // Only groups this node has in memory follow (a group is read from the store when a member
