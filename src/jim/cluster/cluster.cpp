@@ -87,7 +87,7 @@ void Cluster::start(asio::io_context& io) {
         rewrite_presence();
         resync_all();
     });
-    cmd_->on_down([this] {
+    cmd_->on_down([] {
         spdlog::warn("cluster: lost the Redis link; serving local users only until it is back");
     });
     sub_->set_message_handler([this](std::string_view channel, std::string_view payload) {
