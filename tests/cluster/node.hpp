@@ -15,6 +15,7 @@
 
 #include "client/client.hpp"
 #include "process.hpp"
+#include "support/eventually.hpp"
 #include "support/redis_server.hpp"
 
 namespace jim::testing {
@@ -102,17 +103,6 @@ class Node {
 
 inline std::string chat(const std::string& to, const std::string& content) {
     return R"({"cmd":11,"chatType":2,"to":")" + to + R"(","content":")" + content + "\"}";
-}
-
-// Polls `pred` every 50 ms until it holds or `limit` passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(50ms);
-    }
-    return pred();
 }
 
 }  // namespace jim::testing

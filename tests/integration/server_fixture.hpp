@@ -13,6 +13,7 @@
 #include "jim/base/clock.hpp"
 #include "jim/net/server.hpp"
 #include "jim/store/message_store.hpp"
+#include "support/eventually.hpp"
 
 namespace jim::testing {
 
@@ -88,12 +89,7 @@ class ServerTest : public ::testing::Test {
     // Polls until pred() holds or the deadline passes (no sleeps standing in for waits).
     template <class Pred>
     static bool eventually(Pred pred, std::chrono::milliseconds limit = kWait) {
-        const auto end = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < end) {
-            if (pred()) return true;
-            std::this_thread::sleep_for(5ms);
-        }
-        return pred();
+        return testing::eventually(pred, limit);
     }
 
     net::Server& server() { return *server_; }

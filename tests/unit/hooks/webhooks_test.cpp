@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "jim/hooks/signature.hpp"
+#include "support/eventually.hpp"
 #include "support/http_receiver.hpp"
 
 namespace jim::hooks {
@@ -18,12 +19,7 @@ using testing::HttpReceiver;
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::milliseconds limit = 3000ms) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
+    return testing::eventually(pred, limit);
 }
 
 WebhookOptions options_for(const HttpReceiver& rx) {
