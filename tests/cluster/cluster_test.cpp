@@ -191,11 +191,14 @@ TEST_F(ClusterTest, SigkilledNodesUsersGoOfflineAndFindEverythingElsewhere) {
 TEST_F(ClusterTest, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
     Node a(redis, "c3", cluster_args(redis, "a"));
     Node b(redis, "c3", cluster_args(redis, "b"));
+    Node c(redis, "c3", cluster_args(redis, "c"));
     ASSERT_NE(a.port(), 0) << a.process().err();
     ASSERT_NE(b.port(), 0) << b.process().err();
+    ASSERT_NE(c.port(), 0) << c.process().err();
     TcpClient alice = a.login("alice");
     TcpClient bob = b.login("bob");
-    ASSERT_TRUE(eventually([&] { return online_at(a, "bob"); }));
+    TcpClient carol = c.login("carol");
+    ASSERT_TRUE(eventually([&] { return online_at(a, "bob") && online_at(a, "carol"); }));
     int i = 0;
     const auto send_batch = [&](int n) {
         int ok = 0;
@@ -214,17 +217,21 @@ TEST_F(ClusterTest, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
     EXPECT_NE(a.get("/healthz").second.find("degraded"), std::string::npos);
     redis.start();
     EXPECT_TRUE(eventually([&] {
-        return a.metric("jim_cluster_link_up") == 1 && b.metric("jim_cluster_link_up") == 1;
+        return a.metric("jim_cluster_link_up") == 1 && b.metric("jim_cluster_link_up") == 1 &&
+               c.metric("jim_cluster_link_up") == 1;
     }));
     EXPECT_EQ(a.get("/healthz").second.find("degraded"), std::string::npos);
-    // bob is known on node a again (b rewrote its presence), and live delivery resumes.
-    ASSERT_TRUE(eventually([&] { return online_at(a, "bob"); }));
+    // bob and carol are known on node a again (their nodes rewrote their presence), and live
+    // delivery resumes in both directions.
+    ASSERT_TRUE(eventually([&] { return online_at(a, "bob") && online_at(a, "carol"); }));
     drain_pushes(bob, 300ms);
     ASSERT_TRUE(alice.send(11, chat("bob", "back")));
     EXPECT_EQ(ack_code(alice), 10000);
-    const auto got = drain_pushes(bob);
-    EXPECT_EQ(got, std::vector<std::string>{"back"});
-    for (Node* n : {&a, &b}) {
+    EXPECT_EQ(drain_pushes(bob), std::vector<std::string>{"back"});
+    ASSERT_TRUE(carol.send(11, chat("alice", "hi from c")));
+    EXPECT_EQ(ack_code(carol), 10000);
+    EXPECT_EQ(drain_pushes(alice), std::vector<std::string>{"hi from c"});
+    for (Node* n : {&a, &b, &c}) {
         EXPECT_FALSE(n->process().wait(0ms).has_value()) << "a node exited: " << n->process().err();
     }
 }
