@@ -368,6 +368,22 @@ test('GROUPS: join, group message to every member, join and leave notifications'
     await left;
 });
 
+test('PRESENCE: a contact coming and going arrives as a presence event (cmd 29)', { timeout: 60000 }, async () => {
+    const tom = client('tom');
+    await tom.connect();
+    const added = await httpJson('POST', `${server.http}/api/user/friends?userid=tom`, { friendId: 'uma' });
+    assert.equal(added.status, 200);
+    const came = nextEvent(tom, 'presence', (e) => e.user?.userId === 'uma' && e.user.status === 'online');
+    const uma = client('uma');
+    await uma.connect();
+    await came;
+    const went = nextEvent(tom, 'presence', (e) => e.user?.userId === 'uma' && e.user.status === 'offline');
+    uma.close();
+    const ev = await went;
+    assert.equal(ev.group, undefined);
+    tom.close();
+});
+
 test('GROUPS: joined groups are joined again after a reconnect', { timeout: 60000 }, async () => {
     const noah = client('noah');
     const olivia = client('olivia');

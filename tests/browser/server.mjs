@@ -140,11 +140,19 @@ export function nextEvent(client, name, match = () => true, timeoutMs = 10000) {
  * calls of a test out of that pool.
  * @param {string} method
  * @param {string} url
+ * @param {unknown} [body] sent as JSON when given
  * @returns {Promise<{status: number, body: any}>}
  */
-export function httpJson(method, url) {
+export function httpJson(method, url, body = undefined) {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    /** @type {Record<string, string | number>} */
+    const headers = { connection: 'close' };
+    if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = Buffer.byteLength(payload);
+    }
     return new Promise((resolveRes, reject) => {
-        const req = request(url, { method, agent: false, headers: { connection: 'close' } }, (res) => {
+        const req = request(url, { method, agent: false, headers }, (res) => {
             let text = '';
             res.setEncoding('utf8');
             res.on('data', (d) => { text += d; });
@@ -158,6 +166,6 @@ export function httpJson(method, url) {
         });
         req.setTimeout(10000, () => req.destroy(new Error(`${method} ${url}: no answer in 10 s`)));
         req.on('error', reject);
-        req.end();
+        req.end(payload);
     });
 }

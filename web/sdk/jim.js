@@ -27,6 +27,7 @@ export { ChatType, Code, Command, JimError };
 /** @typedef {import('./protocol.js').User} User */
 /** @typedef {import('./protocol.js').CloseEvent} CloseEvent */
 /** @typedef {import('./protocol.js').MemberEvent} MemberEvent */
+/** @typedef {import('./protocol.js').PresenceEvent} PresenceEvent */
 /** @typedef {import('./protocol.js').Group} Group */
 /** @typedef {import('./protocol.js').ClientEvents} ClientEvents */
 
@@ -571,6 +572,19 @@ export class JimClient {
             case Command.exitNotify: {
                 const d = msg.data ?? {};
                 this.#emit('leave', { group: String(d.group ?? ''), user: d.user ?? {} });
+                return;
+            }
+            case Command.presence: {
+                const d = msg.data && typeof msg.data === 'object' ? msg.data : {};
+                /** @type {PresenceEvent} */
+                const ev = {};
+                if (d.user && typeof d.user === 'object') ev.user = d.user;
+                if (typeof d.group === 'string') {
+                    ev.group = d.group;
+                    ev.online = Number(d.online ?? 0);
+                    ev.total = Number(d.total ?? 0);
+                }
+                this.#emit('presence', ev);
                 return;
             }
             default:

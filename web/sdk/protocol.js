@@ -21,6 +21,7 @@ export const Command = Object.freeze({
     getUserResp: 18,
     getMessage: 19,
     getMessageResp: 20,
+    presence: 29,
 });
 
 /** Status codes the client acts on (spec §5.7). */
@@ -96,6 +97,15 @@ export const ChatType = Object.freeze({ group: 1, private: 2 });
  */
 
 /**
+ * @typedef {object} PresenceEvent  a cmd-29 notice (jim): either `user` (a contact came or went,
+ *     `user.status` is "online" or "offline") or `group` with its counts (a large group)
+ * @property {User} [user]
+ * @property {string} [group]
+ * @property {number} [online] members online now
+ * @property {number} [total] members in all
+ */
+
+/**
  * @typedef {'idle'|'connecting'|'online'|'reconnecting'|'closed'} ConnectionStatus
  * idle: not started; connecting: first attempt; online: logged in; reconnecting: waiting for or
  * running a new attempt after a loss; closed: close() was called, the login was refused, or the
@@ -145,6 +155,7 @@ export const ChatType = Object.freeze({ group: 1, private: 2 });
  * @property {Ack} ack every chat acknowledgement, also of messages sent by send()
  * @property {MemberEvent} join cmd 9; J-IM sends the own ones before the login reply
  * @property {MemberEvent} leave cmd 10
+ * @property {PresenceEvent} presence cmd 29 (jim): a contact came or went, or a large group's count
  * @property {User} users every successful cmd-18 reply
  * @property {HistoryEvent} history every successful history() reply
  * @property {StatusEvent} status every change of `status`

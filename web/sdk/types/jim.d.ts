@@ -102,6 +102,7 @@ export type StatusEvent = import("./protocol.js").StatusEvent;
 export type User = import("./protocol.js").User;
 export type CloseEvent = import("./protocol.js").CloseEvent;
 export type MemberEvent = import("./protocol.js").MemberEvent;
+export type PresenceEvent = import("./protocol.js").PresenceEvent;
 export type Group = import("./protocol.js").Group;
 export type ClientEvents = import("./protocol.js").ClientEvents;
 /**

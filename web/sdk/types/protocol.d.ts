@@ -19,6 +19,7 @@ export const Command: Readonly<{
     getUserResp: 18;
     getMessage: 19;
     getMessageResp: 20;
+    presence: 29;
 }>;
 /** Status codes the client acts on (spec §5.7). */
 export const Code: Readonly<{
@@ -89,6 +90,14 @@ export const ChatType: Readonly<{
  * @property {User} user
  */
 /**
+ * @typedef {object} PresenceEvent  a cmd-29 notice (jim): either `user` (a contact came or went,
+ *     `user.status` is "online" or "offline") or `group` with its counts (a large group)
+ * @property {User} [user]
+ * @property {string} [group]
+ * @property {number} [online] members online now
+ * @property {number} [total] members in all
+ */
+/**
  * @typedef {'idle'|'connecting'|'online'|'reconnecting'|'closed'} ConnectionStatus
  * idle: not started; connecting: first attempt; online: logged in; reconnecting: waiting for or
  * running a new attempt after a loss; closed: close() was called, the login was refused, or the
@@ -133,6 +142,7 @@ export const ChatType: Readonly<{
  * @property {Ack} ack every chat acknowledgement, also of messages sent by send()
  * @property {MemberEvent} join cmd 9; J-IM sends the own ones before the login reply
  * @property {MemberEvent} leave cmd 10
+ * @property {PresenceEvent} presence cmd 29 (jim): a contact came or went, or a large group's count
  * @property {User} users every successful cmd-18 reply
  * @property {HistoryEvent} history every successful history() reply
  * @property {StatusEvent} status every change of `status`
@@ -279,6 +289,22 @@ export type MemberEvent = {
     user: User;
 };
 /**
+ * a cmd-29 notice (jim): either `user` (a contact came or went,
+ *     `user.status` is "online" or "offline") or `group` with its counts (a large group)
+ */
+export type PresenceEvent = {
+    user?: User | undefined;
+    group?: string | undefined;
+    /**
+     * members online now
+     */
+    online?: number | undefined;
+    /**
+     * members in all
+     */
+    total?: number | undefined;
+};
+/**
  * idle: not started; connecting: first attempt; online: logged in; reconnecting: waiting for or
  * running a new attempt after a loss; closed: close() was called, the login was refused, or the
  * first attempt failed.
@@ -377,6 +403,10 @@ export type ClientEvents = {
      * cmd 10
      */
     leave: MemberEvent;
+    /**
+     * cmd 29 (jim): a contact came or went, or a large group's count
+     */
+    presence: PresenceEvent;
     /**
      * every successful cmd-18 reply
      */
