@@ -130,7 +130,7 @@ void Cluster::stop() {
 // Any thread: queue, and let one posted flush send everything of this burst.
 
 void Cluster::post_flush_locked() {
-    if (flush_posted_) return;
+    if (flush_posted_ || io_ == nullptr) return;  // not started: kept until the first flush
     flush_posted_ = true;
     asio::post(*io_, [this] { flush(); });
 }
