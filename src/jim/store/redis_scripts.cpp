@@ -24,10 +24,12 @@ if cid ~= '' then
   redis.call('HSET', KEYS[4], seq, sender .. '\31' .. cid)
 end
 if ARGV[10] == '1' then redis.call('ZADD', KEYS[6], 'NX', ARGV[8], conv) end
+redis.call('HSET', KEYS[7], conv, seq)
+if seq == 1 and KEYS[8] ~= KEYS[7] then redis.call('HSETNX', KEYS[8], conv, 0) end
 local ref = seq .. '\31' .. conv
 local cap = tonumber(ARGV[9])
 local dropped = 0
-for i = 7, #KEYS, 2 do
+for i = 9, #KEYS, 2 do
   local len = redis.call('RPUSH', KEYS[i], ref)
   if cap > 0 and len > cap then
     local drop = len - cap
@@ -194,6 +196,31 @@ for _, conv in ipairs(convs) do
 end
 local more = (budget <= 0 or #convs == 64) and 1 or 0
 return {deleted, more}
+)lua";
+
+// Recall, read cursors, recent conversations (P5). kRecallSwap and kLastMessage touch one
+// conversation; kReadCursor a user's cursors and a conversation's seq (docs/storage.md,
+// "Redis Cluster").
+
+const std::string_view kRecallSwap = R"lua(
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+)lua";
+
+const std::string_view kReadCursor = R"lua(
+local last = tonumber(redis.call('GET', KEYS[2]) or '0')
+local target = math.min(tonumber(ARGV[2]), last)
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if target <= current then return current end
+redis.call('HSET', KEYS[1], ARGV[1], target)
+return target
+)lua";
+
+const std::string_view kLastMessage = R"lua(
+local last = redis.call('GET', KEYS[1])
+if not last then return {0, false} end
+return {tonumber(last), redis.call('HGET', KEYS[2], last)}
 )lua";
 
 }  // namespace jim::store::detail::redis_lua

@@ -9,7 +9,8 @@
 
 namespace jim::store::detail::redis_lua {
 
-// KEYS: seq, msg, time, conversation cid map, sender cid hash, expiry index,
+// KEYS: seq, msg, time, conversation cid map, sender cid hash, expiry index, sender cursors,
+//       the other user's cursors (private conversations; else the sender's again),
 //       then (inbox list, inbox base) per recipient.
 // ARGV: prefix, conversation, sender, client_msg_id, record header, body head (up to and
 //       including "seq":), body tail, create_time, inbox_max, ttl on (1/0).
@@ -37,5 +38,16 @@ extern const std::string_view kFriendship;
 // KEYS: expiry index. ARGV: prefix, cutoff, budget (messages examined).
 // Returns {deleted, more (1/0)}.
 extern const std::string_view kSweep;
+
+// KEYS: msg. ARGV: seq, the record as read, the record to write. Writes only when the stored
+// record is still the one read (compare and set). Returns 1 if written, 0 if it changed.
+extern const std::string_view kRecallSwap;
+
+// KEYS: the user's cursors, the conversation's seq. ARGV: conversation, seq.
+// Moves the cursor to min(seq, last seq) unless that is backwards. Returns the cursor after.
+extern const std::string_view kReadCursor;
+
+// KEYS: seq, msg. Returns {last seq (0 if none), record of the last seq or nil}.
+extern const std::string_view kLastMessage;
 
 }  // namespace jim::store::detail::redis_lua

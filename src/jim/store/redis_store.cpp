@@ -9,8 +9,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <charconv>
+#include <deque>
+#include <functional>
 #include <future>
 #include <limits>
+#include <map>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -61,6 +65,44 @@ bool to_u64(const Reply& r, std::uint64_t& out) {
     if (!v || *v < 0) return false;
     out = static_cast<std::uint64_t>(*v);
     return true;
+}
+
+// The checks of RecallRequest on the record as stored (`stored`), in their order. On success
+// `rewritten` is the record to write and result.message the message as it will be stored.
+RecallResult check_recall(const RecallRequest& r, std::string_view stored, std::int64_t cutoff,
+                          std::string& rewritten) {
+    RecallResult res;
+    MessageRecord& m = res.message;
+    std::string client_msg_id;
+    if (!detail::decode_message(stored, m, &client_msg_id)) {
+        res.error = Errc::store_error;
+    } else if (m.id != r.id || m.create_time < cutoff) {
+        res.error = Errc::not_found;
+    } else if (!r.sender.empty() && m.sender != r.sender) {
+        res.error = Errc::forbidden;
+    } else if (m.recalled) {
+        res.already = true;
+    } else if (m.create_time < r.sent_after) {
+        res.error = Errc::recall_too_late;
+    }
+    m.conversation = r.conversation;
+    m.seq = r.seq;
+    if (res.error != Errc::ok || res.already) return res;
+    if (r.rewrite) m.body = r.rewrite(m);
+    m.recalled = true;
+    rewritten = detail::encode_record(m, client_msg_id);
+    return res;
+}
+
+// Newest last message first (by create_time, then by the time-ordered id), as KvStore.
+void sort_recent(std::vector<ConversationSummary>& out, std::size_t limit) {
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+        if (x.last.create_time != y.last.create_time) {
+            return x.last.create_time > y.last.create_time;
+        }
+        return x.last.id > y.last.id;
+    });
+    if (out.size() > limit) out.resize(limit);
 }
 
 // Role: the redis engine (see redis_store.hpp). Owner: whoever opened it; the destructor
@@ -225,31 +267,33 @@ class RedisStore final : public MessageStore {
         });
     }
 
-    // Recall and receipts (P5) are not in the redis engine yet: they answer `unsupported`, in
-    // call order, and change nothing (docs/storage.md, "Redis engine").
-    void recall(RecallRequest /*request*/, std::function<void(RecallResult)> done) override {
-        submit([this, done = std::move(done)]() mutable {
-            after_earlier_calls([done = std::move(done)] {
-                RecallResult r;
-                r.error = Errc::unsupported;
-                if (done) done(std::move(r));
-            });
+    // Recall and receipts (P5): docs/storage.md, "Redis engine". recall and
+    // recent_conversations need two round trips and hold later calls meanwhile.
+    void recall(RecallRequest request, std::function<void(RecallResult)> done) override {
+        submit([this, request = std::move(request), done = std::move(done)]() mutable {
+            hold_later_calls();
+            do_recall(std::move(request), std::move(done), 1);
         });
     }
-    void set_read_cursor(std::string /*user*/, std::string /*conversation*/, std::uint64_t /*seq*/,
+    void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
                          Done<std::uint64_t> done) override {
-        submit([this, done = std::move(done)]() mutable {
-            after_earlier_calls([done = std::move(done)] {
-                if (done) done(Errc::unsupported);
+        submit([this, user = std::move(user), conversation = std::move(conversation), seq,
+                done = std::move(done)] {
+            const std::string keys[] = {user_key(user, "cursors"), conv_key(conversation, "seq")};
+            note_write();
+            eval(read_cursor_, keys, {conversation, decimal(seq)}, [done](Reply r) {
+                std::uint64_t cursor = 0;
+                if (!done) return;
+                if (to_u64(r, cursor)) return done(cursor);
+                done(reply_error(r));
             });
         });
     }
-    void recent_conversations(std::string /*user*/, std::size_t /*limit*/,
+    void recent_conversations(std::string user, std::size_t limit,
                               Done<std::vector<ConversationSummary>> done) override {
-        submit([this, done = std::move(done)]() mutable {
-            after_earlier_calls([done = std::move(done)] {
-                if (done) done(Errc::unsupported);
-            });
+        submit([this, user = std::move(user), limit, done = std::move(done)]() mutable {
+            hold_later_calls();
+            do_recent(user, limit, std::move(done));
         });
     }
 
@@ -278,8 +322,29 @@ class RedisStore final : public MessageStore {
     template <class F>
     void submit(F f) {
         boost::asio::post(io_, [this, f = std::move(f)]() mutable {
+            if (holding_) {
+                held_calls_.emplace_back(std::move(f));
+                return;
+            }
             sweep_if_due();
             f();
+        });
+    }
+
+    // A call that needs an answer before it can send its next command (recall,
+    // recent_conversations) holds every later call until release_later_calls(), so those still
+    // see it complete: call order is kept without a script that reads keys of other owners.
+    void hold_later_calls() { holding_ = true; }
+    // Posted, so that held calls never run inside the link's reply callback.
+    void release_later_calls() {
+        boost::asio::post(io_, [this] {
+            holding_ = false;
+            while (!holding_ && !held_calls_.empty()) {
+                auto f = std::move(held_calls_.front());
+                held_calls_.pop_front();
+                sweep_if_due();
+                f();
+            }
         });
     }
 
@@ -308,6 +373,17 @@ class RedisStore final : public MessageStore {
     std::string group_key(std::string_view group, std::string_view what) const {
         return prefix_ + ":{g:" + std::string(group) + "}:" + std::string(what);
     }
+    // Messages created before this have expired (history_ttl_s).
+    std::int64_t cutoff() const {
+        return ttl_ms_ == 0 ? std::numeric_limits<std::int64_t>::min() : clock_->now_ms() - ttl_ms_;
+    }
+    // The read cursors the first message of a private conversation files it in: the other
+    // user's; the sender's own for a group (the script then files nothing more).
+    std::string cursors_of_other(const AppendRequest& r) const {
+        std::string_view a, b;
+        if (!users_of_conversation(r.conversation, a, b)) return user_key(r.sender, "cursors");
+        return user_key(a == r.sender ? b : a, "cursors");
+    }
     std::string cutoff_arg() const {
         return ttl_ms_ == 0 ? std::string() : decimal(clock_->now_ms() - ttl_ms_);
     }
@@ -326,8 +402,8 @@ class RedisStore final : public MessageStore {
     }
 
     void load_scripts() {
-        for (const Script* s :
-             {&append_, &history_, &inbox_, &ack_, &membership_, &friendship_, &sweep_}) {
+        for (const Script* s : {&append_, &history_, &inbox_, &ack_, &membership_, &friendship_,
+                                &sweep_, &recall_swap_, &read_cursor_, &last_message_}) {
             link_->command({"SCRIPT", "LOAD", s->text}, [](Reply r) {
                 if (!r.ok()) spdlog::error("store redis: SCRIPT LOAD failed: {}", r.str());
             });
@@ -339,6 +415,9 @@ class RedisStore final : public MessageStore {
     void do_read_inbox(const std::string& user, std::size_t limit,
                        Done<std::vector<InboxEntry>> done);
     void membership(std::string group, std::string user, bool add, std::function<void(Errc)> done);
+    void do_recall(RecallRequest request, std::function<void(RecallResult)> done, int attempt);
+    void do_recent(const std::string& user, std::size_t limit,
+                   Done<std::vector<ConversationSummary>> done);
     void sweep_if_due();
 
     static redis::Link::Callback errc_callback(std::function<void(Errc)> done) {
@@ -371,6 +450,9 @@ class RedisStore final : public MessageStore {
     const Script membership_{detail::redis_lua::kMembership};
     const Script friendship_{detail::redis_lua::kFriendship};
     const Script sweep_{detail::redis_lua::kSweep};
+    const Script recall_swap_{detail::redis_lua::kRecallSwap};
+    const Script read_cursor_{detail::redis_lua::kReadCursor};
+    const Script last_message_{detail::redis_lua::kLastMessage};
 
     std::atomic<std::uint64_t> appends_{0};
     std::atomic<std::uint64_t> commits_{0};
@@ -380,7 +462,9 @@ class RedisStore final : public MessageStore {
 
     // Store thread only.
     bool commit_pending_ = false;
-    std::int64_t next_sweep_ms_ = 0;  // 0: at the first call
+    bool holding_ = false;                          // see hold_later_calls()
+    std::deque<std::function<void()>> held_calls_;  // in call order
+    std::int64_t next_sweep_ms_ = 0;                // 0: at the first call
 
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
@@ -403,7 +487,8 @@ void RedisStore::do_append(AppendRequest request, std::function<void(AppendResul
     std::vector<std::string> keys = {
         conv_key(request.conversation, "seq"),  conv_key(request.conversation, "msg"),
         conv_key(request.conversation, "time"), conv_key(request.conversation, "cid"),
-        user_key(request.sender, "cid"),        prefix_ + ":expiry"};
+        user_key(request.sender, "cid"),        prefix_ + ":expiry",
+        user_key(request.sender, "cursors"),    cursors_of_other(request)};
     keys.reserve(keys.size() + 2 * request.inbox_users.size());
     for (const std::string& user : request.inbox_users) {
         keys.push_back(user_key(user, "inbox"));
@@ -507,6 +592,130 @@ void RedisStore::membership(std::string group, std::string user, bool add,
         const std::string keys[] = {group_key(group, "members"), user_key(user, "groups")};
         note_write();
         eval(membership_, keys, {user, group, add ? "1" : "0"}, errc_callback(done));
+    });
+}
+
+// Reads the record, checks and rewrites it here (RecallRequest::rewrite is C++), then writes
+// it with a compare-and-set script: if another node changed the record in between, starts
+// over. Later calls of this store are held meanwhile (hold_later_calls).
+void RedisStore::do_recall(RecallRequest request, std::function<void(RecallResult)> done,
+                           int attempt) {
+    const std::string key = conv_key(request.conversation, "msg");
+    const std::string field = decimal(request.seq);
+    auto finish = [this](const std::function<void(RecallResult)>& d, RecallResult r) {
+        if (d) d(std::move(r));
+        release_later_calls();
+    };
+    link_->command({"HGET", key, field}, [this, key, field, attempt, finish,
+                                          request = std::move(request),
+                                          done = std::move(done)](Reply r) mutable {
+        RecallResult result;
+        std::string stored, rewritten;
+        if (r.is_nil()) {
+            result.error = Errc::not_found;
+        } else if (r.type() != Reply::Type::string) {
+            result.error = reply_error(r);
+        } else {
+            stored = std::string(r.str());
+            result = check_recall(request, stored, cutoff(), rewritten);
+        }
+        if (result.error != Errc::ok || result.already) return finish(done, std::move(result));
+        const std::string keys[] = {key};
+        note_write();
+        eval(recall_swap_, keys, {field, stored, rewritten},
+             [this, attempt, finish, result = std::move(result), request = std::move(request),
+              done = std::move(done)](Reply swapped) mutable {
+                 if (swapped.integer() == 1) return finish(done, std::move(result));
+                 constexpr int kAttempts = 8;  // each retry means another node won a race
+                 if (swapped.integer() == 0 && attempt < kAttempts) {
+                     return do_recall(std::move(request), std::move(done), attempt + 1);
+                 }
+                 RecallResult failed;
+                 failed.error = swapped.integer() == 0 ? Errc::store_error : reply_error(swapped);
+                 finish(done, std::move(failed));
+             });
+    });
+}
+
+// Two steps, each on the keys of one owner: the user's cursors and groups, then the seq and
+// last record of each of its conversations, pipelined. Later calls are held meanwhile.
+void RedisStore::do_recent(const std::string& user, std::size_t limit,
+                           Done<std::vector<ConversationSummary>> done) {
+    struct State {
+        Errc error = Errc::ok;
+        std::map<std::string, std::uint64_t> cursors;  // conversation -> read seq
+        std::vector<std::string> conversations;
+        std::vector<ConversationSummary> out;
+        std::size_t answered = 0;
+        std::size_t limit = 0;
+        Done<std::vector<ConversationSummary>> done;
+    };
+    auto state = std::make_shared<State>();
+    state->limit = limit;
+    state->done = std::move(done);
+    auto finish = [this](State& st) {
+        if (st.done) {
+            if (st.error != Errc::ok) {
+                st.done(st.error);
+            } else {
+                sort_recent(st.out, st.limit);
+                st.done(std::move(st.out));
+            }
+        }
+        release_later_calls();
+    };
+    link_->command({"HGETALL", user_key(user, "cursors")}, [state](Reply r) {
+        if (r.type() != Reply::Type::array || r.size() % 2 != 0) {
+            state->error = reply_error(r);
+            return;
+        }
+        for (std::size_t i = 0; i + 1 < r.size(); i += 2) {
+            std::uint64_t seq = 0;
+            if (!to_u64(r.at(i + 1), seq)) state->error = Errc::store_error;
+            state->cursors.emplace(std::string(r.at(i).str()), seq);
+        }
+    });
+    link_->command({"SMEMBERS", user_key(user, "groups")}, [this, state, finish](Reply r) {
+        if (r.type() != Reply::Type::array && state->error == Errc::ok) {
+            state->error = reply_error(r);
+        }
+        if (state->error != Errc::ok) return finish(*state);
+        std::set<std::string> conversations;
+        for (const auto& [conversation, seq] : state->cursors) {
+            if (!group_of_conversation(conversation)) conversations.insert(conversation);
+        }
+        // A group the user has left keeps its cursor but is no longer the user's conversation.
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            conversations.insert(group_conversation(r.at(i).str()));
+        }
+        if (conversations.empty()) return finish(*state);
+        state->conversations.assign(conversations.begin(), conversations.end());
+        const std::int64_t live_from = cutoff();
+        for (std::size_t i = 0; i < state->conversations.size(); ++i) {
+            const std::string keys[] = {conv_key(state->conversations[i], "seq"),
+                                        conv_key(state->conversations[i], "msg")};
+            eval(last_message_, keys, {}, [state, finish, live_from, i](Reply m) {
+                const std::string& conversation = state->conversations[i];
+                ConversationSummary s;
+                if (m.size() != 2 || !to_u64(m.at(0), s.last_seq)) {
+                    if (state->error == Errc::ok) state->error = reply_error(m);
+                } else if (s.last_seq != 0 && !m.at(1).is_nil()) {
+                    if (!detail::decode_message(m.at(1).str(), s.last, nullptr)) {
+                        state->error = Errc::store_error;
+                    } else if (s.last.create_time >= live_from) {
+                        s.conversation = conversation;
+                        s.last.conversation = conversation;
+                        s.last.seq = s.last_seq;
+                        const auto c = state->cursors.find(conversation);
+                        s.read_seq =
+                            std::min(c == state->cursors.end() ? 0 : c->second, s.last_seq);
+                        s.unread = s.last_seq - s.read_seq;
+                        state->out.push_back(std::move(s));
+                    }
+                }
+                if (++state->answered == state->conversations.size()) finish(*state);
+            });
+        }
     });
 }
 

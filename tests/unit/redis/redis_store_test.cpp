@@ -1,7 +1,8 @@
 // The redis engine beyond the conformance suite: acknowledged messages survive kill -9 of Redis,
 // calls fail (never hang or crash) while Redis is away and work again once it is back, two
-// stores on one server (two nodes) share one seq, and a server that cannot keep the durability
-// is refused at start-up.
+// stores on one server (two nodes) share one seq, recalls and read cursors, a recall or recent
+// read that fails never holds up the calls behind it, and a server that cannot keep the
+// durability is refused at start-up.
 #include <gtest/gtest.h>
 
 #include "jim/store/redis_store.hpp"
@@ -92,6 +93,62 @@ TEST(RedisStore, TwoStoresOnOneServerShareSeqInboxesAndMemberships) {
     const AppendResult again = append(*b, message(c, "alice", "{}", 1, "cm-9"));
     EXPECT_TRUE(again.duplicate);
     EXPECT_EQ(again.seq, first.seq);
+}
+
+// Two nodes recalling one message at once: one recall writes, the other answers `already`
+// (the compare-and-set write), and cursors set through one node are read through the other.
+TEST(RedisStore, TwoStoresShareRecallsAndReadCursors) {
+    jim::testing::RedisServer server;
+    auto a = open_store(redis_options(server));
+    auto b = open_store(redis_options(server));
+    const std::string c = private_conversation("alice", "bob");
+    const AppendResult sent = append(*a, message(c, "alice", R"({"content":"x"})"));
+    append(*a, message(c, "alice", "{}", 2));
+    RecallRequest r;
+    r.conversation = c;
+    r.seq = sent.seq;
+    r.id = sent.id;
+    r.rewrite = [](const MessageRecord& m) { return "{\"seq\":" + std::to_string(m.seq) + "}"; };
+    auto first = std::make_shared<std::promise<RecallResult>>();
+    auto second = std::make_shared<std::promise<RecallResult>>();
+    a->recall(r, [first](RecallResult x) { first->set_value(std::move(x)); });
+    b->recall(r, [second](RecallResult x) { second->set_value(std::move(x)); });
+    const RecallResult x = first->get_future().get();
+    const RecallResult y = second->get_future().get();
+    ASSERT_EQ(x.error, Errc::ok);
+    ASSERT_EQ(y.error, Errc::ok);
+    EXPECT_NE(x.already, y.already);  // exactly one of them wrote
+    EXPECT_EQ(history(*b, c)[0].body, R"({"seq":1})");
+
+    EXPECT_EQ(
+        await<Result<std::uint64_t>>([&](auto cb) { a->set_read_cursor("bob", c, 1, cb); }).value(),
+        1u);
+    const auto recent = await<Result<std::vector<ConversationSummary>>>([&](auto cb) {
+                            b->recent_conversations("bob", 10, cb);
+                        }).value();
+    ASSERT_EQ(recent.size(), 1u);
+    EXPECT_EQ(recent[0].read_seq, 1u);
+    EXPECT_EQ(recent[0].unread, 1u);
+}
+
+// A recall or a recent read holds the calls behind it; with Redis gone it must still answer
+// and let them through.
+TEST(RedisStore, RecallAndRecentFailWhileRedisIsDownAndReleaseLaterCalls) {
+    jim::testing::RedisServer server;
+    auto s = open_store(redis_options(server));
+    const std::string c = group_conversation("g");
+    const AppendResult sent = append(*s, message(c, "alice", "{}"));
+    server.kill(SIGKILL);
+    RecallRequest r;
+    r.conversation = c;
+    r.seq = sent.seq;
+    r.id = sent.id;
+    const auto recalled = await<RecallResult>([&](auto cb) { s->recall(r, cb); });
+    EXPECT_EQ(recalled.error, Errc::store_error);
+    const auto recent = await<Result<std::vector<ConversationSummary>>>(
+        [&](auto cb) { s->recent_conversations("alice", 10, cb); });
+    EXPECT_FALSE(recent);
+    EXPECT_FALSE(await<Result<std::uint64_t>>([&](auto cb) { s->last_seq(c, cb); }));
 }
 
 TEST(RedisStore, RefusesAServerThatCannotKeepTheDurability) {

@@ -1,5 +1,7 @@
 // Conformance, part 3: recall (checks, rewrite, idempotency, what reads show afterwards) and
 // read cursors with the recent-conversations read.
+#include <mutex>
+
 #include "conformance.hpp"
 #include "jim/base/clock.hpp"
 
@@ -149,6 +151,56 @@ TEST_P(StoreRecall, TwoRecallsInOneCommitSeeEachOther) {
     EXPECT_FALSE(r1.already);
     EXPECT_EQ(r2.error, Errc::ok);
     EXPECT_TRUE(r2.already);
+}
+
+// Calls made without waiting see the ones made before them complete, and answer in call order
+// (the redis engine holds later calls while a recall or a recent read needs a second step).
+TEST_P(StoreRecall, CallsMadeRightAfterARecallOrARecentReadSeeItAndAnswerInOrder) {
+    auto s = open();
+    const std::string ab = private_conversation("alice", "bob");
+    const auto a = append(*s, message(ab, "alice", R"({"content":"x"})", kT0));
+    std::mutex mu;
+    std::vector<std::string> order;
+    auto note = [&mu, &order](std::string what) {
+        std::lock_guard lock(mu);
+        order.push_back(std::move(what));
+    };
+    auto recalled = std::make_shared<std::promise<RecallResult>>();
+    auto seen = std::make_shared<std::promise<std::vector<MessageRecord>>>();
+    auto listed = std::make_shared<std::promise<std::vector<ConversationSummary>>>();
+    auto cursor = std::make_shared<std::promise<std::uint64_t>>();
+    s->recall(recall_of(a, ab, "alice"), [&note, recalled](RecallResult r) {
+        note("recall");
+        recalled->set_value(std::move(r));
+    });
+    HistoryQuery q;
+    q.conversation = ab;
+    s->history(q, [&note, seen](Result<std::vector<MessageRecord>> r) {
+        note("history");
+        seen->set_value(r ? std::move(*r) : std::vector<MessageRecord>());
+    });
+    s->recent_conversations("bob", 10, [&note, listed](Result<std::vector<ConversationSummary>> r) {
+        note("recent");
+        listed->set_value(r ? std::move(*r) : std::vector<ConversationSummary>());
+    });
+    s->set_read_cursor("bob", ab, 1, [&note, cursor](Result<std::uint64_t> r) {
+        note("cursor");
+        cursor->set_value(r ? *r : 0);
+    });
+    s->append(message(ab, "bob", "{}", kT0 + 1), [&note](AppendResult) { note("append"); });
+    s->drain();
+    EXPECT_EQ(recalled->get_future().get().error, Errc::ok);
+    const auto h = seen->get_future().get();
+    ASSERT_EQ(h.size(), 1u);
+    EXPECT_TRUE(h[0].recalled);
+    const auto r = listed->get_future().get();
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(r[0].last.recalled);
+    EXPECT_EQ(r[0].unread, 1u);
+    EXPECT_EQ(cursor->get_future().get(), 1u);
+    EXPECT_EQ(recent(*s, "bob")[0].last_seq, 2u);
+    std::lock_guard lock(mu);
+    EXPECT_EQ(order, (std::vector<std::string>{"recall", "history", "recent", "cursor", "append"}));
 }
 
 TEST_P(StoreRecall, ExpiredMessagesCannotBeRecalled) {
