@@ -6,39 +6,56 @@ namespace jim::store::detail::redis_lua {
 // References (inbox entries, client ids) are "<seq>\31<conversation>": the seq never holds \31.
 
 const std::string_view kAppend = R"lua(
-local prefix, conv, sender, cid = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if cid ~= '' then
-  local ref = redis.call('HGET', KEYS[5], cid)
-  if ref then
-    local sep = string.find(ref, '\31', 1, true)
-    local seq = string.sub(ref, 1, sep - 1)
-    local rec = redis.call('HGET', prefix .. ':{c:' .. string.sub(ref, sep + 1) .. '}:msg', seq)
-    if rec then return {1, tonumber(seq), rec} end
+local prefix, cap, ttl = ARGV[1], tonumber(ARGV[2]), ARGV[3] == '1'
+-- One append: its keys start after KEYS[k], its arguments after ARGV[a]. Returns its triple.
+local function append(k, a, n)
+  local conv, sender, cid = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  local time = ARGV[a + 6]
+  if cid ~= '' then
+    local ref = redis.call('HGET', KEYS[k + 5], cid)
+    if ref then
+      local sep = string.find(ref, '\31', 1, true)
+      local seq = string.sub(ref, 1, sep - 1)
+      local rec = redis.call('HGET', prefix .. ':{c:' .. string.sub(ref, sep + 1) .. '}:msg', seq)
+      if rec then return 1, tonumber(seq), rec end
+    end
   end
-end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('HSET', KEYS[2], seq, ARGV[5] .. ARGV[6] .. seq .. ARGV[7])
-redis.call('ZADD', KEYS[3], ARGV[8], string.format('%020d', seq))
-if cid ~= '' then
-  redis.call('HSET', KEYS[5], cid, seq .. '\31' .. conv)
-  redis.call('HSET', KEYS[4], seq, sender .. '\31' .. cid)
-end
-if ARGV[10] == '1' then redis.call('ZADD', KEYS[6], 'NX', ARGV[8], conv) end
-redis.call('HSET', KEYS[7], conv, seq)
-if seq == 1 and KEYS[8] ~= KEYS[7] then redis.call('HSETNX', KEYS[8], conv, 0) end
-local ref = seq .. '\31' .. conv
-local cap = tonumber(ARGV[9])
-local dropped = 0
-for i = 9, #KEYS, 2 do
-  local len = redis.call('RPUSH', KEYS[i], ref)
-  if cap > 0 and len > cap then
-    local drop = len - cap
-    redis.call('LTRIM', KEYS[i], drop, -1)
-    redis.call('INCRBY', KEYS[i + 1], drop)
-    dropped = dropped + drop
+  local seq = redis.call('INCR', KEYS[k + 1])
+  local s = tostring(seq)  -- once: every number -> text conversion is a sprintf
+  redis.call('HSET', KEYS[k + 2], s, ARGV[a + 4] .. ARGV[a + 5] .. s .. '}')
+  redis.call('ZADD', KEYS[k + 3], time, string.rep('0', 20 - #s) .. s)
+  local ref = s .. '\31' .. conv
+  if cid ~= '' then
+    redis.call('HSET', KEYS[k + 5], cid, ref)
+    redis.call('HSET', KEYS[k + 4], s, sender .. '\31' .. cid)
   end
+  if ttl then redis.call('ZADD', KEYS[k + 6], 'NX', time, conv) end
+  redis.call('HSET', KEYS[k + 7], conv, s)
+  if seq == 1 and KEYS[k + 8] ~= KEYS[k + 7] then redis.call('HSETNX', KEYS[k + 8], conv, '0') end
+  local dropped = 0
+  for i = k + 9, k + 8 + 2 * n, 2 do
+    local len = redis.call('RPUSH', KEYS[i], ref)
+    if cap > 0 and len > cap then
+      local drop = len - cap
+      redis.call('LTRIM', KEYS[i], drop, -1)
+      redis.call('INCRBY', KEYS[i + 1], drop)
+      dropped = dropped + drop
+    end
+  end
+  return 0, seq, dropped
 end
-return {0, seq, dropped}
+local out = {}
+local k, a = 0, 3
+while a < #ARGV do
+  local n = tonumber(ARGV[a + 7])
+  local flag, seq, third = append(k, a, n)
+  out[#out + 1] = flag
+  out[#out + 1] = seq
+  out[#out + 1] = third
+  k = k + 8 + 2 * n
+  a = a + 7
+end
+return out
 )lua";
 
 const std::string_view kHistory = R"lua(

@@ -9,12 +9,13 @@
 
 namespace jim::store::detail::redis_lua {
 
-// KEYS: seq, msg, time, conversation cid map, sender cid hash, expiry index, sender cursors,
-//       the other user's cursors (private conversations; else the sender's again),
+// One or more appends in order (redis_append_batch.hpp), each as if alone.
+// KEYS per append: seq, msg, time, conversation cid map, sender cid hash, expiry index, sender
+//       cursors, the other user's cursors (private conversations; else the sender's again),
 //       then (inbox list, inbox base) per recipient.
-// ARGV: prefix, conversation, sender, client_msg_id, record header, body head (up to and
-//       including "seq":), body tail, create_time, inbox_max, ttl on (1/0).
-// Returns {0, seq, dropped} for a new message, {1, seq, record} for a duplicate.
+// ARGV: prefix, inbox_max, ttl on (1/0), then per append: conversation, sender, client_msg_id,
+//       record header, body head (up to and including "seq":), create_time, recipients.
+// Returns per append {0, seq, dropped} for a new message, {1, seq, record} for a duplicate.
 extern const std::string_view kAppend;
 
 // KEYS: seq, msg, time, floor. ARGV: cutoff ("" without expiry), after_seq, offset, limit,

@@ -17,9 +17,11 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "jim/redis/link.hpp"
 #include "jim/store/encoding.hpp"
+#include "jim/store/redis_append_batch.hpp"
 #include "jim/store/redis_scripts.hpp"
 
 namespace jim::store {
@@ -148,9 +150,11 @@ class RedisStore final : public MessageStore {
     redis::LinkState link_state() const { return link_->state(); }
 
     void append(AppendRequest request, std::function<void(AppendResult)> done) override {
-        submit([this, request = std::move(request), done = std::move(done)]() mutable {
-            do_append(std::move(request), std::move(done));
-        });
+        submit(
+            [this, request = std::move(request), done = std::move(done)]() mutable {
+                do_append(std::move(request), std::move(done));
+            },
+            Call::append);
     }
     void history(HistoryQuery query, Done<std::vector<MessageRecord>> done) override {
         submit([this, query = std::move(query), done = std::move(done)]() mutable {
@@ -319,16 +323,27 @@ class RedisStore final : public MessageStore {
     // Every call runs on the store thread in call order (one io_context, FIFO posts). Commands
     // issued by the calls of one pass are written together: the link posts its write behind
     // them.
+    //
+    // Appends wait in batch_ until the end of the pass (or the batch before them is answered);
+    // any other call sends them first, so it still sees them (send_appends).
+    enum class Call : std::uint8_t { append, other };
     template <class F>
-    void submit(F f) {
-        boost::asio::post(io_, [this, f = std::move(f)]() mutable {
+    void submit(F f, Call kind = Call::other) {
+        boost::asio::post(io_, [this, kind, f = std::move(f)]() mutable {
             if (holding_) {
-                held_calls_.emplace_back(std::move(f));
+                held_calls_.emplace_back([this, kind, f = std::move(f)]() mutable {
+                    start_call(kind);
+                    f();
+                });
                 return;
             }
-            sweep_if_due();
+            start_call(kind);
             f();
         });
+    }
+    void start_call(Call kind) {
+        if (kind != Call::append) send_appends();
+        sweep_if_due();
     }
 
     // A call that needs an answer before it can send its next command (recall,
@@ -342,7 +357,6 @@ class RedisStore final : public MessageStore {
             while (!holding_ && !held_calls_.empty()) {
                 auto f = std::move(held_calls_.front());
                 held_calls_.pop_front();
-                sweep_if_due();
                 f();
             }
         });
@@ -361,6 +375,7 @@ class RedisStore final : public MessageStore {
     // Runs `f` after the answers of every earlier call (callbacks stay in call order even for a
     // call that needs no Redis work).
     void after_earlier_calls(std::function<void()> f) {
+        send_appends();
         link_->command({"PING"}, [f = std::move(f)](Reply) { f(); });
     }
 
@@ -411,6 +426,8 @@ class RedisStore final : public MessageStore {
     }
 
     void do_append(AppendRequest request, std::function<void(AppendResult)> done);
+    void send_appends();
+    void send_appends_at_end_of_pass();
     void do_history(HistoryQuery query, Done<std::vector<MessageRecord>> done);
     void do_read_inbox(const std::string& user, std::size_t limit,
                        Done<std::vector<InboxEntry>> done);
@@ -443,6 +460,10 @@ class RedisStore final : public MessageStore {
     const std::int64_t ttl_ms_;
     const std::int64_t sweep_interval_ms_;
     const std::size_t inbox_max_;
+    // Appends per script call, at most, and script calls of appends unanswered before the next
+    // batch waits (bench/RESULTS.md).
+    static constexpr std::size_t kMaxBatch = 256;
+    static constexpr int kMaxBatchesInFlight = 2;
     const Script append_{detail::redis_lua::kAppend};
     const Script history_{detail::redis_lua::kHistory};
     const Script inbox_{detail::redis_lua::kReadInbox};
@@ -462,7 +483,10 @@ class RedisStore final : public MessageStore {
 
     // Store thread only.
     bool commit_pending_ = false;
-    bool holding_ = false;                          // see hold_later_calls()
+    bool holding_ = false;  // see hold_later_calls()
+    std::shared_ptr<detail::AppendBatch> batch_ = std::make_shared<detail::AppendBatch>();
+    int batches_in_flight_ = 0;
+    bool send_posted_ = false;                      // send_appends_at_end_of_pass() is queued
     std::deque<std::function<void()>> held_calls_;  // in call order
     std::int64_t next_sweep_ms_ = 0;                // 0: at the first call
 
@@ -494,44 +518,40 @@ void RedisStore::do_append(AppendRequest request, std::function<void(AppendResul
         keys.push_back(user_key(user, "inbox"));
         keys.push_back(user_key(user, "inbox_base"));
     }
-    const std::string header = detail::encode_message(request, {});
+    batch_->add(request, keys, std::move(probe), detail::encode_message(request, {}),
+                std::move(done));
+    if (batch_->size() >= kMaxBatch) return send_appends();
+    if (!send_posted_) {
+        send_posted_ = true;
+        boost::asio::post(io_, [this] { send_appends_at_end_of_pass(); });
+    }
+}
+
+// Posted behind the calls queued when the batch started, so the batch takes all the appends
+// of this pass. While kMaxBatchesInFlight are unanswered it waits and grows (group commit):
+// the answer of one sends the next, so Redis always has a batch to run and never one per
+// append.
+void RedisStore::send_appends_at_end_of_pass() {
+    send_posted_ = false;
+    if (batches_in_flight_ < kMaxBatchesInFlight) send_appends();
+}
+
+void RedisStore::send_appends() {
+    if (batch_->empty()) return;
+    auto batch = std::exchange(batch_, std::make_shared<detail::AppendBatch>());
+    const std::string inbox_max = decimal(static_cast<std::uint64_t>(inbox_max_));
+    const auto argv = batch->command(append_.sha, prefix_, inbox_max, ttl_ms_ > 0 ? "1" : "0");
     note_write();
-    // The arguments are copied before the callback takes `request` (argument order is unspecified).
-    auto on_reply = [this, probe, id = request.id, create_time = request.create_time,
-                     done = std::move(done)](Reply r) {
-        AppendResult result;
-        std::uint64_t seq = 0;
-        if (r.size() != 3 || !to_u64(r.at(1), seq) || seq == 0) {
-            result.error = reply_error(r);
-        } else if (r.at(0).integer() == 1) {
-            MessageRecord original;
-            if (!detail::decode_message(r.at(2).str(), original, nullptr)) {
-                result.error = Errc::store_error;
-            } else {
-                result.duplicate = true;
-                result.seq = seq;
-                result.id = std::move(original.id);
-                result.create_time = original.create_time;
-                result.body = std::move(original.body);
-                duplicates_.fetch_add(1, std::memory_order_relaxed);
-            }
-        } else {
-            std::uint64_t dropped = 0;
-            to_u64(r.at(2), dropped);
-            inbox_dropped_.fetch_add(dropped, std::memory_order_relaxed);
-            appends_.fetch_add(1, std::memory_order_relaxed);
-            result.seq = seq;
-            result.id = id;
-            result.create_time = create_time;
-            result.body = probe + decimal(seq) + "}";
-        }
-        if (done) done(std::move(result));
-    };
-    eval(append_, keys,
-         {prefix_, request.conversation, request.sender, request.client_msg_id, header, probe, "}",
-          decimal(request.create_time), decimal(static_cast<std::uint64_t>(inbox_max_)),
-          ttl_ms_ > 0 ? "1" : "0"},
-         std::move(on_reply));
+    ++batches_in_flight_;
+    link_->command(argv, [this, batch](Reply r) {
+        --batches_in_flight_;
+        const auto counts = batch->complete(r);
+        appends_.fetch_add(counts.appends, std::memory_order_relaxed);
+        duplicates_.fetch_add(counts.duplicates, std::memory_order_relaxed);
+        inbox_dropped_.fetch_add(counts.inbox_dropped, std::memory_order_relaxed);
+        batch->deliver();
+        if (!send_posted_ && batches_in_flight_ < kMaxBatchesInFlight) send_appends();
+    });
 }
 
 void RedisStore::do_history(HistoryQuery q, Done<std::vector<MessageRecord>> done) {
@@ -726,6 +746,7 @@ void RedisStore::sweep_if_due() {
     const std::int64_t now = clock_->now_ms();
     if (now < next_sweep_ms_) return;
     next_sweep_ms_ = now + sweep_interval_ms_;
+    send_appends();  // the appends made before this call go first
     const std::string keys[] = {prefix_ + ":expiry"};
     note_write();
     eval(sweep_, keys, {prefix_, decimal(now - ttl_ms_), "4096"}, [this](Reply r) {

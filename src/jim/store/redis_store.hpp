@@ -1,9 +1,10 @@
 #pragma once
 // The redis engine: the MessageStore on a Redis 7 server, shared by every node of a cluster.
 // One thread runs an io_context with one redis::Link; each call becomes one pipelined command
-// (a Lua script where a contract spans several keys), so a burst of calls costs one write and one
-// read, not a round trip each. Contracts: message_store.hpp; key layout and scripts:
-// docs/storage.md, "Redis engine". Redis and hiredis headers stay out of this header.
+// (a Lua script where a contract spans several keys; the appends of a pass share one script
+// call), so a burst of calls costs one write and one read, not a round trip each. Contracts:
+// message_store.hpp; key layout and scripts: docs/storage.md, "Redis engine". Redis and hiredis
+// headers stay out of this header.
 
 #include <memory>
 #include <optional>

@@ -83,6 +83,46 @@ TEST_P(StoreInboxes, InboxMaxDropsTheOldestAndCountsThem) {
     EXPECT_EQ(message_seqs(read_inbox(*s, "bob")), (std::vector<std::uint64_t>{5}));
 }
 
+// Appends queued together (one commit; one script call in the redis engine) with different
+// recipient counts, conversations and client ids each land as if made one by one.
+TEST_P(StoreInboxes, AppendsQueuedTogetherKeepEachOnesRecipientsAndResult) {
+    auto s = open();
+    const std::string ab = private_conversation("alice", "bob");
+    const std::string g = group_conversation("g");
+    constexpr int kAppends = 300;  // more than one redis batch (kMaxBatch)
+    std::vector<AppendResult> results(kAppends);
+    WorkerGate gate;
+    gate.close(*s);
+    for (int i = 0; i < kAppends; ++i) {
+        std::vector<std::string> to;
+        for (int r = 0; r < i % 3; ++r) to.push_back(r == 0 ? "bob" : "carol");
+        const std::string cid = "c" + std::to_string(i % 150);  // the second half repeats
+        s->append(message(i % 2 == 0 ? ab : g, "alice", R"({"i":)" + std::to_string(i) + "}",
+                          kT0 + i, cid, std::move(to)),
+                  [&results, i](AppendResult r) { results[static_cast<std::size_t>(i)] = r; });
+    }
+    gate.release();
+    s->drain();
+    std::size_t bob = 0, carol = 0;
+    for (int i = 0; i < kAppends; ++i) {
+        const AppendResult& r = results[static_cast<std::size_t>(i)];
+        ASSERT_EQ(r.error, Errc::ok) << i;
+        const bool repeat = i >= 150;
+        EXPECT_EQ(r.duplicate, repeat) << i;
+        const int first = repeat ? i - 150 : i;
+        EXPECT_EQ(r.seq, static_cast<std::uint64_t>(first / 2 + 1)) << i;
+        EXPECT_EQ(r.body, R"({"i":)" + std::to_string(first) + R"(,"seq":)" +
+                              std::to_string(first / 2 + 1) + "}");
+        if (!repeat) bob += i % 3 >= 1 ? 1 : 0;
+        if (!repeat) carol += i % 3 == 2 ? 1 : 0;
+    }
+    EXPECT_EQ(read_inbox(*s, "bob", 1000).size(), bob);
+    EXPECT_EQ(read_inbox(*s, "carol", 1000).size(), carol);
+    EXPECT_EQ(last_seq(*s, ab), 75u);
+    EXPECT_EQ(last_seq(*s, g), 75u);
+    EXPECT_EQ(s->stats().duplicates, 150u);
+}
+
 TEST_P(StoreInboxes, HistoryTtlHidesAtOnceAndTheSweepDeletesKeepingSeq) {
     ManualClock clock(kT0);
     StoreOptions o;
