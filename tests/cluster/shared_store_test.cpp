@@ -1,8 +1,8 @@
 // Several jim-server processes on one Redis store (store.engine = "redis"): what one node
 // acknowledged, every node serves (offline inboxes, history, seq), a SIGKILLed node loses no
 // acknowledged message, and a Redis restart under load neither crashes a node nor stops it for
-// good (and /metrics shows the link going down and up). Live routing between nodes:
-// cluster_test.cpp.
+// good (and /metrics shows the link going down and up); recalls and read cursors made through
+// one node show through another. Live routing between nodes: cluster_test.cpp.
 
 #include <gtest/gtest.h>
 
@@ -150,6 +150,66 @@ TEST(SharedStore, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
     int pushed = 0;
     while (carol.read_until(11, 500ms)) ++pushed;
     EXPECT_GE(pushed, ok);
+}
+
+// The P5 calls on the shared store: a recall made through one node shows in what another
+// serves, and read cursors set through one node are the unread counts another reports.
+TEST(SharedStore, RecallAndReadCursorsFromAnotherNode) {
+    RedisServer redis;
+    Node a(redis, "s4");
+    Node b(redis, "s4");
+    ASSERT_NE(a.port(), 0) << a.process().err();
+    ASSERT_NE(b.port(), 0) << b.process().err();
+    TcpClient alice = a.login("alice");
+    std::vector<std::pair<std::string, std::int64_t>> sent;  // id, seq
+    for (const char* content : {"oops", "m2", "m3"}) {
+        ASSERT_TRUE(alice.send(11, chat("bob", content)));
+        const auto ack = alice.read_until(12, 5s);
+        ASSERT_TRUE(ack);
+        const auto o = parse_object(ack->body);
+        ASSERT_TRUE(o && o->contains("data")) << ack->body;
+        const auto& d = o->at("data");
+        sent.emplace_back(std::string(d.at("id").as_string()), d.at("seq").as_int64());
+    }
+    ASSERT_TRUE(alice.send(15, R"({"cmd":15,"id":")" + sent[0].first + R"(","seq":1,"to":"bob"})"));
+    const auto recalled = alice.read_until(16, 5s);
+    ASSERT_TRUE(recalled);
+    EXPECT_EQ(status_code(recalled->body), 10000) << recalled->body;
+
+    TcpClient bob = b.login("bob");  // offline until now: the inbox, recalled form included
+    const auto first = bob.read_until(11, 5s);
+    ASSERT_TRUE(first);
+    const auto pushed = parse_object(first->body);
+    ASSERT_TRUE(pushed && pushed->contains("data")) << first->body;
+    const auto& m = pushed->at("data").as_object();
+    EXPECT_TRUE(m.contains("recalled") && m.at("recalled").as_bool()) << first->body;
+    EXPECT_FALSE(m.contains("content")) << first->body;
+    ASSERT_TRUE(bob.read_until(11, 5s));
+    ASSERT_TRUE(bob.read_until(11, 5s));
+
+    ASSERT_TRUE(bob.send(25, R"({"cmd":25,"to":"alice","seq":2})"));
+    const auto cursor = bob.read_until(26, 5s);
+    ASSERT_TRUE(cursor);
+    EXPECT_EQ(status_code(cursor->body), 10000) << cursor->body;
+
+    // Through node A: bob's unread count is what node B stored; alice has read her own.
+    const auto recent = [](TcpClient& c) {
+        EXPECT_TRUE(c.send(27, R"({"cmd":27})"));
+        const auto f = c.read_until(28, 5s);
+        const auto o = parse_object(f ? f->body : "{}");
+        EXPECT_TRUE(o && o->contains("data")) << (f ? f->body : "no answer");
+        return o && o->contains("data") ? o->at("data").at("conversations").as_array()
+                                        : boost::json::array{};
+    };
+    TcpClient bob_on_a = a.login("bob");
+    const auto bobs = recent(bob_on_a);
+    ASSERT_EQ(bobs.size(), 1u);
+    EXPECT_EQ(bobs[0].at("lastSeq").as_int64(), 3);
+    EXPECT_EQ(bobs[0].at("readSeq").as_int64(), 2);
+    EXPECT_EQ(bobs[0].at("unread").as_int64(), 1);
+    const auto alices = recent(alice);
+    ASSERT_EQ(alices.size(), 1u);
+    EXPECT_EQ(alices[0].at("unread").as_int64(), 0);
 }
 
 }  // namespace
