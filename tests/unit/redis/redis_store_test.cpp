@@ -131,6 +131,38 @@ TEST(RedisStore, TwoStoresShareRecallsAndReadCursors) {
     EXPECT_EQ(recent[0].unread, 1u);
 }
 
+// Another node recalls the message between this node's read and its write (forced: this
+// node's rewrite runs the other recall to completion): the compare-and-set write fails, the
+// recall starts over and finds the message recalled. The other node's body stays.
+TEST(RedisStore, ARecallThatLosesTheRaceStartsOverAndAnswersAlready) {
+    jim::testing::RedisServer server;
+    auto a = open_store(redis_options(server));
+    auto b = open_store(redis_options(server));
+    const std::string c = group_conversation("g");
+    const AppendResult sent = append(*a, message(c, "alice", R"({"content":"x"})"));
+    RecallRequest r;
+    r.conversation = c;
+    r.seq = sent.seq;
+    r.id = sent.id;
+    RecallRequest other = r;
+    other.rewrite = [](const MessageRecord&) { return std::string(R"({"by":"b"})"); };
+    int rewrites = 0;
+    RecallResult b_result;
+    r.rewrite = [&](const MessageRecord&) {
+        ++rewrites;
+        b_result = await<RecallResult>([&](auto cb) { b->recall(other, cb); });
+        return std::string(R"({"by":"a"})");
+    };
+    const auto result = await<RecallResult>([&](auto cb) { a->recall(r, cb); });
+    EXPECT_EQ(rewrites, 1);
+    EXPECT_EQ(b_result.error, Errc::ok);
+    EXPECT_FALSE(b_result.already);
+    ASSERT_EQ(result.error, Errc::ok);
+    EXPECT_TRUE(result.already);
+    EXPECT_EQ(result.message.body, R"({"by":"b"})");
+    EXPECT_EQ(history(*a, c)[0].body, R"({"by":"b"})");
+}
+
 // A recall or a recent read holds the calls behind it; with Redis gone it must still answer
 // and let them through.
 TEST(RedisStore, RecallAndRecentFailWhileRedisIsDownAndReleaseLaterCalls) {
