@@ -5,8 +5,10 @@
 # batched PUBLISH per peer, Redis, the other node's fan-out. Every process's CPU (both nodes,
 # Redis) is read from /proc over the run and divided by the messages received.
 #
-#   bench/cluster.sh [SECONDS]     (default 5; prints one line per run and a Markdown table)
-#   env: JIM_BUILD_DIR (build), CONNECTIONS (2000), INFLIGHT (16)
+#   bench/cluster.sh [SECONDS]     (default 5; prints one JSON line per run)
+#   env: JIM_BUILD_DIR (build), CONNECTIONS (2000), INFLIGHT (16),
+#        STORE (none; "redis" stores every message in the same Redis, appendonly on, as a
+#        cluster is deployed: then acks wait for Redis and the single-node run uses it too)
 #
 # This machine has 2 cores: the nodes, Redis and the generator share them, so msgs/s of the
 # two-node runs is bounded by the machine, not by the design; compare CPU per message.
@@ -16,6 +18,7 @@ seconds=${1:-5}
 build=${JIM_BUILD_DIR:-build}
 conns=${CONNECTIONS:-2000}
 inflight=${INFLIGHT:-16}
+store=${STORE:-none}
 bin=$build/bin
 tmp=$(mktemp -d /tmp/jim-cluster-bench-XXXXXX)
 pids=()
@@ -30,7 +33,9 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 
 rport=$((20000 + RANDOM % 20000))
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
+aof=no
+[[ $store == redis ]] && aof=yes
+redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly "$aof" \
     >"$tmp/redis.log" 2>&1 &
 rpid=$!
 pids+=("$rpid")
@@ -42,7 +47,8 @@ start_node() {
     shift
     "$bin/jim-server" --port 0 --data-dir "$tmp/$name" --set server.host=127.0.0.1 \
         --set server.workers=1 --set server.heartbeat_timeout_ms=0 --set log.level=warn \
-        --set store.engine=none "$@" >"$tmp/$name.out" 2>&1 &
+        --set store.engine="$store" --set store.redis="redis://127.0.0.1:$rport" \
+        --set store.redis_prefix=bench "$@" >"$tmp/$name.out" 2>&1 &
     local pid=$!
     pids+=("$pid")
     for _ in $(seq 200); do
@@ -94,9 +100,9 @@ read -r a a_port < <(start_node a $(cluster_args a))
 read -r b b_port < <(start_node b $(cluster_args b))
 sleep 1  # the nodes find each other (announcements, snapshots)
 
-echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-run "pairs 1 node" pairs "$one_port" 0 "$one"
+echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), store $store"
+run "pairs 1 node" pairs "$one_port" 0 "$one" "$rpid"
 run "pairs 2 nodes, cross-node" pairs "$a_port" "$b_port" "$a" "$b" "$rpid"
 run "pairs 2 nodes, same node (cluster on)" pairs "$a_port" 0 "$a" "$rpid"
-run "latency 1 node" latency "$one_port" 0 "$one"
+run "latency 1 node" latency "$one_port" 0 "$one" "$rpid"
 run "latency 2 nodes, cross-node" latency "$a_port" "$b_port" "$a" "$b" "$rpid"
