@@ -2,6 +2,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <spdlog/spdlog.h>
 #include <sys/ioctl.h>
 
@@ -81,6 +82,7 @@ struct Link::Watch : std::enable_shared_from_this<Link::Watch> {
             self->writing = false;
             if (ec || self->dead || !self->want_write) return;
             redisAsyncHandleWrite(self->ac);
+            if (!self->dead) static_cast<Link*>(self->ac->data)->release_held();
             // Still wanted after a write: the send buffer is full, an edge will come.
             if (!self->dead && self->want_write) self->arm_write(true);
         };
@@ -133,6 +135,7 @@ Link::~Link() {
         ac_ = nullptr;
         redisAsyncFree(ac);  // runs every pending callback with a null reply
     }
+    fail_held();  // issued after those: answered after them
     stats_.state.store(LinkState::down, std::memory_order_relaxed);
 }
 
@@ -225,6 +228,7 @@ void Link::on_disconnect(const redisAsyncContext* ac, int /*status*/) {
 
 void Link::lost(bool was_up) {
     stats_.state.store(LinkState::down, std::memory_order_relaxed);
+    fail_held();
     if (was_up) {
         spdlog::warn("{}: lost the connection to {}; reconnecting", options_.name,
                      options_.endpoint.to_string());
@@ -248,7 +252,33 @@ void Link::command(std::span<const std::string_view> args, Callback done) {
         if (done) done(Reply());
         return;
     }
+    if (!held_.empty() || unwritten() > kOutputHighWater) {
+        held_.push_back(Held{std::vector<std::string>(args.begin(), args.end()), std::move(done)});
+        return;
+    }
     send(args, std::move(done));
+}
+
+std::size_t Link::unwritten() const {
+    return ac_ != nullptr ? sdslen(ac_->c.obuf) : 0;
+}
+
+void Link::release_held() {
+    while (!held_.empty() && ac_ != nullptr && unwritten() <= kOutputHighWater) {
+        Held h = std::move(held_.front());
+        held_.pop_front();
+        std::vector<std::string_view> args(h.args.begin(), h.args.end());
+        send(args, std::move(h.done));
+    }
+}
+
+void Link::fail_held() {
+    auto held = std::move(held_);
+    held_.clear();
+    for (auto& h : held) {
+        stats_.failed_commands.fetch_add(1, std::memory_order_relaxed);
+        if (h.done) h.done(Reply());
+    }
 }
 
 void Link::send(std::span<const std::string_view> args, Callback done) {

@@ -101,6 +101,52 @@ TEST(RedisLink, PipelinedCommandsAnswerInOrder) {
     EXPECT_EQ(link.stats().failed_commands.load(), 0u);
 }
 
+// 32 MB of commands in one pass: past the high-water mark the link holds them, and hands them
+// to hiredis as the buffer drains. Every one is answered, in order; then a kill answers what is
+// still held exactly once.
+TEST(RedisLink, ABurstBeyondTheHighWaterMarkIsHeldAndAnsweredInOrder) {
+    testing::RedisServer server;
+    Loop loop;
+    Link& link = loop.open(server.port());
+    ASSERT_TRUE(loop.eventually([&] { return link.up(); }));
+    const std::string value(8192, 'v');
+    constexpr int kCommands = 4000;
+    std::vector<int> order;
+    int ok = 0;
+    const std::size_t held = loop.run([&] {
+        for (int i = 0; i < kCommands; ++i) {
+            const std::string key = "k" + std::to_string(i % 16);
+            link.command({"SET", key, value}, [&, i](Reply r) {
+                order.push_back(i);
+                if (r.ok()) ++ok;
+            });
+        }
+        return link.held();
+    });
+    EXPECT_GT(held, 0u);
+    EXPECT_LT(held, static_cast<std::size_t>(kCommands));
+    ASSERT_TRUE(loop.eventually([&] { return order.size() == kCommands; }, 30s));
+    EXPECT_EQ(ok, kCommands);
+    for (int i = 0; i < kCommands; ++i) ASSERT_EQ(order[static_cast<std::size_t>(i)], i);
+    EXPECT_EQ(loop.run([&] { return link.held(); }), 0u);
+
+    // Held again, then Redis dies: every callback runs once, the held ones with `none`.
+    order.clear();
+    ok = 0;
+    loop.run([&] {
+        for (int i = 0; i < kCommands; ++i) {
+            link.command({"SET", "x", value}, [&, i](Reply r) {
+                order.push_back(i);
+                if (r.ok()) ++ok;
+            });
+        }
+    });
+    server.kill();
+    ASSERT_TRUE(loop.eventually([&] { return order.size() == kCommands; }, 30s));
+    for (int i = 0; i < kCommands; ++i) ASSERT_EQ(order[static_cast<std::size_t>(i)], i);
+    EXPECT_LT(ok, kCommands);
+}
+
 TEST(RedisLink, LargeRepliesAndArraysArriveWhole) {
     testing::RedisServer server;
     Loop loop;
