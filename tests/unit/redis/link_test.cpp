@@ -6,6 +6,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -38,13 +39,17 @@ class Loop {
         return result.get();
     }
 
-    Link& open(std::uint16_t port, std::chrono::milliseconds ping = 0ms) {
+    // `before_start` runs on the loop before the link starts connecting (handlers set later
+    // could miss a connection that completes first).
+    Link& open(std::uint16_t port, std::chrono::milliseconds ping = 0ms,
+               const std::function<void(Link&)>& before_start = {}) {
         LinkOptions o;
         o.endpoint.port = port;
         o.backoff_max = 200ms;
         o.ping_interval = ping;
         run([&] {
             link_ = std::make_unique<Link>(io_, o);
+            if (before_start) before_start(*link_);
             link_->start();
         });
         return *link_;
@@ -205,12 +210,11 @@ TEST(RedisLink, DownAtStartFailsFastThenConnectsWhenRedisAppears) {
 TEST(RedisLink, KilledUnderLoadEveryCallbackRunsOnceThenItReconnects) {
     testing::RedisServer server;
     Loop loop;
-    Link& link = loop.open(server.port());
     int ups = 0;
     int downs = 0;
-    loop.run([&] {
-        link.on_up([&] { ++ups; });
-        link.on_down([&] { ++downs; });
+    Link& link = loop.open(server.port(), 0ms, [&](Link& l) {
+        l.on_up([&] { ++ups; });
+        l.on_down([&] { ++downs; });
     });
     ASSERT_TRUE(loop.eventually([&] { return link.up(); }));
     std::uint64_t issued = 0;
@@ -239,7 +243,10 @@ TEST(RedisLink, KilledUnderLoadEveryCallbackRunsOnceThenItReconnects) {
     EXPECT_TRUE(loop.eventually([&] { return answered == issued; }));
     const std::uint64_t ok_before_restart = loop.run([&] { return ok; });
     server.start();
-    ASSERT_TRUE(loop.eventually([&] { return ups == 2 && link.up(); }));
+    ASSERT_TRUE(loop.eventually([&] { return ups == 2 && link.up(); }))
+        << "ups " << loop.run([&] { return ups; }) << ", downs " << loop.run([&] { return downs; })
+        << ", state " << to_string(loop.run([&] { return link.state(); })) << ", connect failures "
+        << link.stats().connect_failures.load();
     loop.run([&] { batch(); });
     EXPECT_TRUE(loop.eventually([&] { return ok > ok_before_restart + 1000; }));
     stop = true;
