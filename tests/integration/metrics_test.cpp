@@ -1,6 +1,7 @@
 // Operations routes (issue P7): /metrics parsed as Prometheus text and checked against what the
 // test did, /healthz, /readyz, the /admin page, and the API key in front of /metrics.
 
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -198,6 +199,33 @@ TEST_F(MetricsTest, CountsWhatClientsDid) {
     EXPECT_EQ(m.at("jim_redis_link_up"), 0);
     EXPECT_EQ(m.at("jim_ready"), 1);
     EXPECT_GE(m.at("jim_frames_in_total"), 8);
+}
+
+// The RocksDB engine's own memory as gauges; engines without such figures export none.
+TEST_F(MetricsTest, RocksDbMemoryGauges) {
+    EXPECT_EQ(scrape().types.count("jim_store_memtables_bytes"), 0u);  // the memory engine
+    char tmpl[] = "/tmp/jim-metrics-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    use_store("rocksdb", dir + "/db");
+    start(net::ServerOptions{});
+    const auto before = scrape();
+    for (const char* name : {"jim_store_block_cache_bytes", "jim_store_block_cache_pinned_bytes",
+                             "jim_store_memtables_bytes", "jim_store_table_readers_bytes"}) {
+        EXPECT_EQ(before.types.count(name), 1u) << name;
+        EXPECT_EQ(before.types.at(name), "gauge") << name;
+        EXPECT_GE(before.at(name), 0) << name;
+    }
+    auto alice = login("alice");
+    auto bob = login("bob");
+    const std::string text(2000, 'x');
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(alice.chat("bob", text, kWait));
+    const auto after = scrape();
+    EXPECT_GE(after.at("jim_store_memtables_bytes"),
+              before.at("jim_store_memtables_bytes") + 20 * text.size());
+    EXPECT_LE(after.at("jim_store_block_cache_pinned_bytes"),
+              after.at("jim_store_block_cache_bytes"));
+    use_store("memory");  // closes the database
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(MetricsTest, RedisLinkGaugeReadsItsSource) {

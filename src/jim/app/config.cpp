@@ -315,6 +315,14 @@ std::vector<KeyDesc> make_key_table() {
         "store.push_offline_on_login",
         "Push offline messages right after login (then cmd 19 type 0 returns only newer ones).",
         [](auto& c) -> auto& { return c.store.push_offline_on_login; }));
+    t.push_back(integer_key(
+        "store.rocksdb.cache_mb",
+        "RocksDB block cache in MiB, index and filter blocks included (docs/storage.md).",
+        [](auto& c) -> auto& { return c.store.rocksdb.cache_mb; }, 1, 1 << 20));
+    t.push_back(integer_key(
+        "store.rocksdb.write_buffer_mb",
+        "RocksDB memtable size in MiB; at most two are held (one filling, one being flushed).",
+        [](auto& c) -> auto& { return c.store.rocksdb.write_buffer_mb; }, 1, 4096));
     t.push_back(bool_key(
         "cluster.enabled",
         "Run as one node of a cluster sharing cluster.redis (needs store.engine = \"redis\" or "

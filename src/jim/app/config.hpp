@@ -70,6 +70,10 @@ struct Config {
         std::int64_t history_ttl_s = 0;                // 0: keep history forever
         std::int64_t inbox_max = 10000;                // per user; 0: no cap
         bool push_offline_on_login = true;
+        struct RocksDb {
+            std::int64_t cache_mb = 64;         // block cache, index and filter blocks included
+            std::int64_t write_buffer_mb = 64;  // one memtable; at most two are held
+        } rocksdb;
     } store;
     struct Cluster {
         bool enabled = false;

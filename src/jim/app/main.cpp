@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
             so.redis_prefix = config.store.redis_prefix;
             so.history_ttl_s = config.store.history_ttl_s;
             so.inbox_max = static_cast<std::size_t>(config.store.inbox_max);
+            so.rocksdb_cache_bytes = static_cast<std::size_t>(config.store.rocksdb.cache_mb) << 20;
+            so.rocksdb_write_buffer_bytes =
+                static_cast<std::size_t>(config.store.rocksdb.write_buffer_mb) << 20;
             store = jim::store::open_store(so);
             spdlog::info("store: {} at {} (sync = {})", so.engine,
                          so.engine == "redis" ? so.redis : so.path, so.sync);

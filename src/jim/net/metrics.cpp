@@ -145,6 +145,26 @@ std::string Server::metrics_text() {
     }
     m.histogram("jim_store_commit_latency_seconds",
                 "Duration of one group commit's write to the store engine.", st.commit_latency);
+    if (st.engine_memory) {
+        const store::EngineMemory& mem = *st.engine_memory;
+        const StoreRow memory_rows[] = {
+            {"jim_store_block_cache_bytes",
+             "RocksDB block cache in use (data blocks; index and filter blocks too).",
+             mem.block_cache},
+            {"jim_store_block_cache_pinned_bytes",
+             "Of jim_store_block_cache_bytes, the blocks pinned by readers.",
+             mem.block_cache_pinned},
+            {"jim_store_memtables_bytes", "RocksDB memtables (active, immutable and pinned).",
+             mem.memtables},
+            {"jim_store_table_readers_bytes",
+             "RocksDB table readers' memory outside the block cache (index and filter blocks).",
+             mem.table_readers},
+        };
+        for (const auto& row : memory_rows) {
+            m.family(row.name, "gauge", row.help);
+            m.sample(row.name, {}, row.value);
+        }
+    }
 
     m.family("jim_redis_link_up", "gauge", "1 while the Redis link is up; 0 when down or unused.");
     m.sample("jim_redis_link_up", {}, std::uint64_t{redis_link_up_ && redis_link_up_() ? 1u : 0u});

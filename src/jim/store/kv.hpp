@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "jim/base/error.hpp"
+#include "jim/store/message_store.hpp"
 
 namespace jim::store::detail {
 
@@ -71,13 +72,15 @@ class KvIterator {
 };
 
 // Role: ordered bytes storage behind KvStore. Owner: its KvStore.
-// Thread: the KvStore worker only.
+// Thread: the KvStore worker only, except memory() (any thread: metrics scrapes).
 class KvEngine {
   public:
     virtual ~KvEngine() = default;
     virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
     virtual std::unique_ptr<KvIterator> iterator() = 0;
     virtual Errc write(const KvBatch& batch) = 0;
+    // The engine's own memory figures; empty when it keeps none (the memory engine).
+    virtual std::optional<EngineMemory> memory() const { return std::nullopt; }
 };
 
 // The memory engine's bytes (memory_store.cpp), for tests that wrap an engine.

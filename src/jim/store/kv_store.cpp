@@ -153,6 +153,7 @@ StoreStats KvStore::stats() const {
     s.inbox_dropped = inbox_dropped_.load(std::memory_order_relaxed);
     s.history_expired = history_expired_.load(std::memory_order_relaxed);
     commit_latency_.add_to(s.commit_latency);
+    s.engine_memory = kv_->memory();
     return s;
 }
 

@@ -65,6 +65,10 @@ struct StoreOptions {
     std::string sync = "process";                  // "process" | "machine"
     std::int64_t history_ttl_s = 0;  // 0: keep history forever; else drop older messages
     std::size_t inbox_max = 10000;   // per user (0: no cap); the oldest are dropped and counted
+    // rocksdb: the memory budget (docs/storage.md): the block cache (index and filter blocks
+    // included) and one memtable, of which at most two are held.
+    std::size_t rocksdb_cache_bytes = std::size_t{64} << 20;
+    std::size_t rocksdb_write_buffer_bytes = std::size_t{64} << 20;
     // Decides which messages are older than history_ttl_s (compared with create_time). Not owned,
     // must outlive the store; nullptr: the system clock. Tests inject a ManualClock.
     const Clock* clock = nullptr;
@@ -153,6 +157,14 @@ struct InboxEntry {
     MessageRecord message;
 };
 
+// The memory an engine accounts for itself, in bytes (RocksDB's own figures; docs/operations.md).
+struct EngineMemory {
+    std::uint64_t block_cache = 0;         // in the block cache now (pinned blocks included)
+    std::uint64_t block_cache_pinned = 0;  // of which pinned (in use by readers or iterators)
+    std::uint64_t memtables = 0;           // active, immutable and pinned memtables
+    std::uint64_t table_readers = 0;  // open table files' index and filter blocks outside the cache
+};
+
 struct StoreStats {
     std::uint64_t appends = 0;
     std::uint64_t commits = 0;  // group commits (log writes)
@@ -161,6 +173,8 @@ struct StoreStats {
     std::uint64_t history_expired = 0;  // messages dropped by history_ttl_s
     // Duration of each group commit's engine write (one log write, maybe an fsync).
     LatencyHistogram::Snapshot commit_latency;
+    // Set by engines that account for their memory (rocksdb); empty for the others.
+    std::optional<EngineMemory> engine_memory;
 };
 
 class MessageStore {

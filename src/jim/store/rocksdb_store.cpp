@@ -27,7 +27,6 @@ using detail::KvBatch;
 // RocksDB keeps table files open; the server also needs descriptors for up to ~20,000 sockets
 // under the machine's hard limit, so the table cache is bounded (docs/storage.md).
 constexpr int kMaxOpenFiles = 512;
-constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr double kBloomBitsPerKey = 10;  // client-id lookups are mostly misses
 
 Errc to_errc(const rocksdb::Status& s) {
@@ -112,7 +111,22 @@ class RocksKv final : public detail::KvEngine {
         return to_errc(db_->Write(write_options_, &wb));
     }
 
+    // RocksDB's properties are safe to read from any thread. A property it cannot give reads 0.
+    std::optional<EngineMemory> memory() const override {
+        EngineMemory m;
+        m.block_cache = property(rocksdb::DB::Properties::kBlockCacheUsage);
+        m.block_cache_pinned = property(rocksdb::DB::Properties::kBlockCachePinnedUsage);
+        m.memtables = property(rocksdb::DB::Properties::kCurSizeAllMemTables);
+        m.table_readers = property(rocksdb::DB::Properties::kEstimateTableReadersMem);
+        return m;
+    }
+
   private:
+    std::uint64_t property(const std::string& name) const {
+        std::uint64_t value = 0;
+        return db_->GetIntProperty(name, &value) ? value : 0;
+    }
+
     std::unique_ptr<rocksdb::DB> db_;
     rocksdb::WriteOptions write_options_;
     rocksdb::WriteBatch batch_;  // reused by write(); store worker only
@@ -145,7 +159,7 @@ class IdPrefix final : public rocksdb::SliceTransform {
     }
 };
 
-rocksdb::Options make_options() {
+rocksdb::Options make_options(const StoreOptions& options) {
     rocksdb::Options o;
     o.create_if_missing = true;
     o.max_open_files = kMaxOpenFiles;
@@ -156,8 +170,17 @@ rocksdb::Options make_options() {
     o.memtable_prefix_bloom_size_ratio = 0.02;
     rocksdb::BlockBasedTableOptions table;
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
-    table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+    table.block_cache = rocksdb::NewLRUCache(options.rocksdb_cache_bytes);
+    // Index and filter blocks live in the block cache too, so the table files' memory stays
+    // within the cache's capacity however much history accumulates (outside it, every open
+    // table file holds its whole filter). High priority and L0 pinning keep the hot ones there.
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // Memtables: one filling and at most one being flushed (RocksDB's default count).
+    o.write_buffer_size = options.rocksdb_write_buffer_bytes;
+    o.max_write_buffer_number = 2;
     // A torn last log record (crash during a write) is dropped and recovery continues: nothing in
     // that record was acknowledged, since callbacks run only after write() returns.
     o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -175,7 +198,7 @@ std::unique_ptr<MessageStore> open_rocksdb_store(const StoreOptions& options) {
                                  ec.message());
     }
     rocksdb::DB* raw = nullptr;
-    const rocksdb::Status s = rocksdb::DB::Open(make_options(), options.path, &raw);
+    const rocksdb::Status s = rocksdb::DB::Open(make_options(options), options.path, &raw);
     if (!s.ok()) {
         throw std::runtime_error("store: cannot open RocksDB at " + options.path + ": " +
                                  s.ToString());

@@ -59,6 +59,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.store.history_ttl_s, b.store.history_ttl_s);
     EXPECT_EQ(a.store.inbox_max, b.store.inbox_max);
     EXPECT_EQ(a.store.push_offline_on_login, b.store.push_offline_on_login);
+    EXPECT_EQ(a.store.rocksdb.cache_mb, b.store.rocksdb.cache_mb);
+    EXPECT_EQ(a.store.rocksdb.write_buffer_mb, b.store.rocksdb.write_buffer_mb);
     EXPECT_EQ(a.auth.mode, b.auth.mode);
     EXPECT_EQ(a.auth.users_file, b.auth.users_file);
     EXPECT_EQ(a.auth.default_groups, b.auth.default_groups);
@@ -443,7 +445,7 @@ TEST_F(ConfigTest, ClusterNeedsASharedStore) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 60u);
+    ASSERT_EQ(keys.size(), 62u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;

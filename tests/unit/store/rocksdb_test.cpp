@@ -1,6 +1,7 @@
 // RocksDB engine only: what must survive closing and reopening (being killed: crash_test.cpp).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <stdexcept>
 
@@ -147,6 +148,55 @@ TEST_F(RocksDbStore, ExpiredConversationKeepsItsSeqAcrossReopen) {
     EXPECT_TRUE(history(*s, c).empty());
     EXPECT_EQ(last_seq(*s, c), 3u);
     EXPECT_EQ(append(*s, message(c, "alice", "{}", clock.now_ms())).seq, 4u);
+}
+
+// The engine's own memory figures (docs/operations.md, jim_store_*_bytes): the memtables hold at
+// least what was written and grow with it; the memory engine has no such figures.
+TEST_F(RocksDbStore, ReportsItsOwnMemory) {
+    auto s = open();
+    const auto before = s->stats().engine_memory;
+    ASSERT_TRUE(before.has_value());
+    const std::string body = R"({"content":")" + std::string(1000, 'x') + R"("})";
+    const std::string c = group_conversation("g");
+    for (int i = 0; i < 200; ++i) {
+        ASSERT_EQ(append(*s, message(c, "alice", body, kT0 + i, "cm-" + std::to_string(i))).error,
+                  Errc::ok);
+    }
+    const auto after = s->stats().engine_memory;
+    ASSERT_TRUE(after.has_value());
+    EXPECT_GE(after->memtables, before->memtables + 200 * body.size());
+    EXPECT_LT(after->memtables, std::uint64_t{64} << 20);  // one memtable, not yet flushed
+    EXPECT_LE(after->block_cache_pinned, after->block_cache);
+    EXPECT_LT(after->block_cache, std::uint64_t{64} << 20);  // within the cache's capacity
+
+    StoreOptions memory;
+    memory.engine = "memory";
+    EXPECT_FALSE(open_store(memory)->stats().engine_memory.has_value());
+}
+
+// store.rocksdb.*: with a small budget, many flushed table files later the memtables and the
+// block cache stay within it, and the files' index and filter blocks are in the cache (charged
+// to it) rather than outside it in the table readers.
+TEST_F(RocksDbStore, MemoryStaysWithinItsBudget) {
+    StoreOptions o;
+    o.rocksdb_cache_bytes = std::size_t{1} << 20;
+    o.rocksdb_write_buffer_bytes = std::size_t{1} << 20;
+    auto s = open(o);
+    std::atomic<int> failed{0};
+    for (int i = 0; i < 50000; ++i) {
+        s->append(message(group_conversation("g" + std::to_string(i % 100)), "alice",
+                          R"({"content":"hello"})", kT0 + i, "cm-" + std::to_string(i)),
+                  [&failed](const AppendResult& r) { failed += r.error != Errc::ok; });
+    }
+    s->drain();
+    EXPECT_EQ(failed, 0);
+    const auto m = s->stats().engine_memory.value();
+    EXPECT_LE(m.memtables, std::uint64_t{3} << 20);  // two of 1 MiB, and the arena's rounding
+    EXPECT_GT(m.block_cache, 0u);
+    EXPECT_LE(m.block_cache, std::uint64_t{1} << 20);
+    // Measured: 11 KB in the readers and 370 KB in the cache; with index and filter blocks
+    // outside the cache, 225 KB in the readers and 47 KB in the cache.
+    EXPECT_LT(m.table_readers, m.block_cache);
 }
 
 TEST_F(RocksDbStore, OpenFailuresAreClearStartUpErrors) {
