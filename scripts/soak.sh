@@ -8,7 +8,7 @@
 # memory RocksDB accounts for itself (jim_store_*_bytes: block cache, memtables, table readers).
 # "Ours" is the anonymous part of the RSS (heap, stacks; not the binary's and libraries' pages,
 # which code paths run for the first time page in) minus that accounted memory: what the
-# server's own code holds.
+# server's own code holds, with the allocator's overhead (docs/storage.md, "Memory").
 #
 # Pass when: no round lost, duplicated or misrouted a message or got an error ack; every round's
 # connections are closed on the server afterwards (jim_connections_open back to 0, socket
