@@ -221,7 +221,7 @@ TEST_F(MetricsTest, RocksDbMemoryGauges) {
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(alice.chat("bob", text, kWait));
     const auto after = scrape();
     EXPECT_GE(after.at("jim_store_memtables_bytes"),
-              before.at("jim_store_memtables_bytes") + 20 * text.size());
+              before.at("jim_store_memtables_bytes") + 20.0 * static_cast<double>(text.size()));
     EXPECT_LE(after.at("jim_store_block_cache_pinned_bytes"),
               after.at("jim_store_block_cache_bytes"));
     use_store("memory");  // closes the database
