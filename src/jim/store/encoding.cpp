@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::uint8_t kRecordVersion = 1;
 constexpr std::uint8_t kFlagRecalled = 0x01;
+constexpr std::uint8_t kFlagDeleted = 0x02;
 
 std::string tagged(char tag, std::string_view s, std::size_t extra = 0) {
     std::string out;
@@ -190,11 +191,11 @@ bool parse_message_ref(std::string_view value, std::string& conversation, std::u
 namespace {
 
 std::string encode(std::int64_t create_time, std::string_view id, std::string_view sender,
-                   std::string_view client_msg_id, bool recalled, std::string_view body) {
+                   std::string_view client_msg_id, std::uint8_t flags, std::string_view body) {
     std::string v;
     v.reserve(2 + 8 + 15 + id.size() + sender.size() + client_msg_id.size() + body.size());
     v.push_back(static_cast<char>(kRecordVersion));
-    v.push_back(static_cast<char>(recalled ? kFlagRecalled : 0));
+    v.push_back(static_cast<char>(flags));
     put_be64(v, static_cast<std::uint64_t>(create_time));
     put_str(v, id);
     put_str(v, sender);
@@ -206,13 +207,21 @@ std::string encode(std::int64_t create_time, std::string_view id, std::string_vi
 }  // namespace
 
 std::string encode_message(const AppendRequest& request, std::string_view final_body) {
-    return encode(request.create_time, request.id, request.sender, request.client_msg_id, false,
+    return encode(request.create_time, request.id, request.sender, request.client_msg_id, 0,
                   final_body);
 }
 
 std::string encode_record(const MessageRecord& message, std::string_view client_msg_id) {
-    return encode(message.create_time, message.id, message.sender, client_msg_id, message.recalled,
-                  message.body);
+    return encode(message.create_time, message.id, message.sender, client_msg_id,
+                  message.recalled ? kFlagRecalled : 0, message.body);
+}
+
+std::string encode_tombstone(std::int64_t create_time) {
+    return encode(create_time, {}, {}, {}, kFlagDeleted, {});
+}
+
+bool is_tombstone(std::string_view value) {
+    return value.size() >= 2 && (static_cast<std::uint8_t>(value[1]) & kFlagDeleted) != 0;
 }
 
 bool decode_message(std::string_view value, MessageRecord& out, std::string* client_msg_id) {

@@ -4,7 +4,8 @@
 // numeric order; strings inside keys are length-prefixed (LEB128 length, then the bytes), which
 // makes every key prefix-free: no id can run into its neighbour, whatever bytes it holds.
 //
-//   m <conv> <seq:8>                      -> message record (encode_message)
+//   m <conv> <seq:8>                      -> message record (encode_message), or the tombstone
+//                                            of a deleted message (encode_tombstone)
 //   t <conv> <create_time:8> <seq:8>      -> "" (time index for history windows)
 //   c <sender> <client_msg_id>            -> <conv> <seq:8>
 //   i <user> <inbox_seq:8>                -> <conv> <seq:8>
@@ -81,6 +82,11 @@ bool parse_message_ref(std::string_view value, std::string& conversation, std::u
 std::string encode_message(const AppendRequest& request, std::string_view final_body);
 // The same for a record read back (recall rewrites one): flags from message.recalled.
 std::string encode_record(const MessageRecord& message, std::string_view client_msg_id);
+// What stays of a deleted message: its key (so the conversation's last seq survives a restart)
+// and its create_time (so the expiry sweep removes it in turn); no id, sender or body. Reads
+// treat it as absent.
+std::string encode_tombstone(std::int64_t create_time);
+bool is_tombstone(std::string_view value);
 // Fills every field of `out` but conversation and seq (they are in the key); `client_msg_id`
 // may be null. False if the bytes are not a record this version wrote.
 bool decode_message(std::string_view value, MessageRecord& out, std::string* client_msg_id);

@@ -128,6 +128,10 @@ void KvStore::recall(RecallRequest request, std::function<void(RecallResult)> do
     enqueue(RecallOp{std::move(request), std::move(done), {}});
 }
 
+void KvStore::delete_message(DeleteRequest request, std::function<void(DeleteResult)> done) {
+    enqueue(DeleteOp{std::move(request), std::move(done), {}});
+}
+
 void KvStore::set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
                               Done<std::uint64_t> done) {
     enqueue(CursorOp{std::move(user), std::move(conversation), seq, std::move(done)});
@@ -160,9 +164,8 @@ StoreStats KvStore::stats() const {
 bool KvStore::is_write(const Op& op) {
     return std::holds_alternative<AppendOp>(op) || std::holds_alternative<AckOp>(op) ||
            std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op) ||
-           std::holds_alternative<FriendOp>(op) ||
-
-           std::holds_alternative<RecallOp>(op) || std::holds_alternative<CursorOp>(op);
+           std::holds_alternative<FriendOp>(op) || std::holds_alternative<RecallOp>(op) ||
+           std::holds_alternative<DeleteOp>(op) || std::holds_alternative<CursorOp>(op);
 }
 
 std::size_t KvStore::write_bytes(const Op& op) {

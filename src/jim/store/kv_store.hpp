@@ -68,6 +68,7 @@ class KvStore final : public MessageStore {
     void friends(std::string user, Done<std::vector<Friend>> done) override;
     void followers(std::string user, Done<std::vector<std::string>> done) override;
     void recall(RecallRequest request, std::function<void(RecallResult)> done) override;
+    void delete_message(DeleteRequest request, std::function<void(DeleteResult)> done) override;
     void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,
                          Done<std::uint64_t> done) override;
     void recent_conversations(std::string user, std::size_t limit,
@@ -118,6 +119,11 @@ class KvStore final : public MessageStore {
         std::function<void(RecallResult)> done;
         RecallResult result;
     };
+    struct DeleteOp {
+        DeleteRequest request;
+        std::function<void(DeleteResult)> done;
+        DeleteResult result;
+    };
     struct CursorOp {
         std::string user;
         std::string conversation;
@@ -154,9 +160,9 @@ class KvStore final : public MessageStore {
     struct DrainOp {
         std::promise<void>* done;
     };
-    using Op =
-        std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, RecallOp, CursorOp, HistoryOp,
-                     LastSeqOp, InboxOp, GetProfileOp, ListOp, FriendsOp, RecentOp, DrainOp>;
+    using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, RecallOp, DeleteOp,
+                            CursorOp, HistoryOp, LastSeqOp, InboxOp, GetProfileOp, ListOp,
+                            FriendsOp, RecentOp, DrainOp>;
 
     // Live inbox entries of one user are exactly inbox_seq in [head, tail]: entries are added at
     // the tail and removed only from the head (ack, inbox_max), so the range has no holes.
@@ -170,10 +176,14 @@ class KvStore final : public MessageStore {
         KvBatch kv;
         // client-id key -> the first append of this batch that used it (duplicates in one batch).
         std::unordered_map<std::string, const AppendResult*> client_ids;
-        // Read cursors and recalled records staged in this batch (the engine does not see them
+        // Read cursors and message records rewritten in this batch (the engine does not see them
         // before the commit): key -> value. Cursors are written once each, by stage_cursors().
         std::unordered_map<std::string, std::uint64_t> cursors;
-        std::unordered_map<std::string, MessageRecord> recalled;
+        struct StagedRecord {
+            std::optional<MessageRecord> message;  // nullopt once deleted
+            std::string client_msg_id;
+        };
+        std::unordered_map<std::string, StagedRecord> records;
         std::uint64_t inbox_dropped = 0;
     };
 
@@ -195,6 +205,8 @@ class KvStore final : public MessageStore {
     Result<std::optional<MessageRecord>> read_message(const std::string& conversation,
                                                       std::uint64_t seq);
     std::int64_t expiry_cutoff() const;
+    Result<std::optional<MessageRecord>> newest_message(const std::string& conversation,
+                                                        std::uint64_t last);
     Result<std::vector<ConversationSummary>> read_recent(const std::string& user,
                                                          std::size_t limit);
 
@@ -209,6 +221,10 @@ class KvStore final : public MessageStore {
     // Recall and read cursors (kv_store_receipts.cpp).
     void stage_cursors(Batch& batch);
     void stage_recall(RecallOp& op, Batch& batch);
+    void stage_delete(DeleteOp& op, Batch& batch);
+    Result<std::optional<MessageRecord>> staged_message(const std::string& conversation,
+                                                        std::uint64_t seq, const Batch& batch,
+                                                        std::string& client_msg_id);
     void stage_cursor(CursorOp& op, Batch& batch);
     void stage_sender_cursor(const AppendRequest& r, std::uint64_t seq, Batch& batch);
     Result<std::uint64_t> cursor_in(const std::string& key, const Batch& batch);

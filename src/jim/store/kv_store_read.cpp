@@ -63,6 +63,7 @@ Result<std::vector<MessageRecord>> KvStore::read_history(const HistoryQuery& q) 
     auto it = kv_->iterator();
     for (it->seek(message_key(q.conversation, std::max(after, *floor) + 1));
          it->valid() && it->key().starts_with(prefix); it->next()) {
+        if (is_tombstone(it->value())) continue;  // a deleted message
         MessageRecord m;
         if (!decode_message(it->value(), m, nullptr)) return make_error_code(Errc::store_error);
         if (m.create_time < cutoff) continue;
@@ -175,11 +176,12 @@ Result<std::vector<Friend>> KvStore::read_friends(const std::string& user) {
     return out;
 }
 
+// Nullopt when there is no message at `seq`: never stored, expired and swept, or deleted.
 Result<std::optional<MessageRecord>> KvStore::read_message(const std::string& conversation,
                                                            std::uint64_t seq) {
     const auto value = kv_->get(message_key(conversation, seq));
     if (!value) return value.error();
-    if (!*value) return std::optional<MessageRecord>{};
+    if (!*value || is_tombstone(**value)) return std::optional<MessageRecord>{};
     MessageRecord m;
     if (!decode_message(**value, m, nullptr)) return make_error_code(Errc::store_error);
     m.conversation = conversation;

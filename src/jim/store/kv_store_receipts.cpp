@@ -1,5 +1,6 @@
-// KvStore: recall (a flag and a rewritten body on the message record), read cursors and the
-// recent-conversations read. Writes are staged into the run's batch like every other write.
+// KvStore: recall (a flag and a rewritten body on the message record), delete (a tombstone),
+// read cursors and the recent-conversations read. Writes are staged into the run's batch like every
+// other write.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -9,29 +10,42 @@
 
 namespace jim::store::detail {
 
-// The checks and the write happen in one staging step on the worker, so two recalls of one
-// message, even in one batch, see each other (the second answers already = true).
+// The message at `seq` as staged in this batch, else as stored; nullopt when there is none (or
+// only a deleted message's tombstone). Recall and delete read through this, so two of them on
+// one message, even in one batch, see each other. (An append staged in the same batch is not
+// seen: its seq is unknown to callers until it has committed.)
+Result<std::optional<MessageRecord>> KvStore::staged_message(const std::string& conversation,
+                                                             std::uint64_t seq, const Batch& batch,
+                                                             std::string& client_msg_id) {
+    const std::string key = message_key(conversation, seq);
+    if (const auto it = batch.records.find(key); it != batch.records.end()) {
+        client_msg_id = it->second.client_msg_id;
+        return it->second.message;
+    }
+    const auto value = kv_->get(key);
+    if (!value) return value.error();
+    if (!*value || is_tombstone(**value)) return std::optional<MessageRecord>{};
+    MessageRecord m;
+    if (!decode_message(**value, m, &client_msg_id)) return make_error_code(Errc::store_error);
+    m.conversation = conversation;
+    m.seq = seq;
+    return std::optional<MessageRecord>{std::move(m)};
+}
+
 void KvStore::stage_recall(RecallOp& op, Batch& batch) {
     const RecallRequest& r = op.request;
     RecallResult& res = op.result;
-    const std::string key = message_key(r.conversation, r.seq);
-    MessageRecord m;
     std::string client_msg_id;
-    if (const auto it = batch.recalled.find(key); it != batch.recalled.end()) {
-        m = it->second;
-    } else {
-        const auto value = kv_->get(key);
-        if (!value) {
-            res.error = Errc::store_error;
-            return;
-        }
-        if (!*value || !decode_message(**value, m, &client_msg_id)) {
-            res.error = *value ? Errc::store_error : Errc::not_found;
-            return;
-        }
-        m.conversation = r.conversation;
-        m.seq = r.seq;
+    auto found = staged_message(r.conversation, r.seq, batch, client_msg_id);
+    if (!found) {
+        res.error = Errc::store_error;
+        return;
     }
+    if (!*found) {
+        res.error = Errc::not_found;
+        return;
+    }
+    MessageRecord m = std::move(**found);
     if (m.id != r.id || m.create_time < expiry_cutoff()) {
         res.error = Errc::not_found;
         return;
@@ -51,8 +65,49 @@ void KvStore::stage_recall(RecallOp& op, Batch& batch) {
     }
     if (r.rewrite) m.body = r.rewrite(m);
     m.recalled = true;
+    const std::string key = message_key(r.conversation, r.seq);
     batch.kv.put(key, encode_record(m, client_msg_id));
-    batch.recalled[key] = m;
+    batch.records[key] = Batch::StagedRecord{m, client_msg_id};
+    res.message = std::move(m);
+}
+
+// The record becomes a tombstone (the key stays, so the conversation's last seq survives a
+// restart); its time-index and client-id entries go. Inbox entries pointing at it stay and are
+// skipped by reads, like those of expired messages, until acknowledged.
+void KvStore::stage_delete(DeleteOp& op, Batch& batch) {
+    const DeleteRequest& r = op.request;
+    DeleteResult& res = op.result;
+    const auto last = conversation_seq(r.conversation);
+    if (!last) {
+        res.error = Errc::store_error;
+        return;
+    }
+    if (r.seq == 0 || r.seq > **last) {
+        res.error = Errc::not_found;
+        return;
+    }
+    std::string client_msg_id;
+    auto found = staged_message(r.conversation, r.seq, batch, client_msg_id);
+    if (!found) {
+        res.error = Errc::store_error;
+        return;
+    }
+    if (!*found || (*found)->create_time < expiry_cutoff()) {
+        res.already = true;
+        res.message.conversation = r.conversation;
+        res.message.seq = r.seq;
+        return;
+    }
+    MessageRecord& m = **found;
+    if (m.id != r.id) {
+        res.error = Errc::not_found;
+        return;
+    }
+    const std::string key = message_key(r.conversation, r.seq);
+    batch.kv.put(key, encode_tombstone(m.create_time));
+    batch.kv.del(time_key(r.conversation, m.create_time, r.seq));
+    if (!client_msg_id.empty()) batch.kv.del(client_id_key(m.sender, client_msg_id));
+    batch.records[key] = Batch::StagedRecord{};
     res.message = std::move(m);
 }
 
@@ -100,6 +155,19 @@ void KvStore::stage_cursors(Batch& batch) {
     for (const auto& [key, seq] : batch.cursors) batch.kv.put(key, be64(seq));
 }
 
+// The newest message at or below `last`: walks back over deleted messages, at most
+// kDeletedWalkMax of them (beyond that the conversation counts as empty until its next message,
+// which keeps one call's cost bounded however many messages an admin deleted).
+Result<std::optional<MessageRecord>> KvStore::newest_message(const std::string& conversation,
+                                                             std::uint64_t last) {
+    constexpr std::uint64_t kDeletedWalkMax = 256;
+    for (std::uint64_t s = last; s > 0 && last - s <= kDeletedWalkMax; --s) {
+        auto m = read_message(conversation, s);
+        if (!m || *m) return m;
+    }
+    return std::optional<MessageRecord>{};
+}
+
 // Every group of the user and every private conversation with a cursor; the newest live
 // message of each decides the order.
 Result<std::vector<ConversationSummary>> KvStore::read_recent(const std::string& user,
@@ -133,7 +201,7 @@ Result<std::vector<ConversationSummary>> KvStore::read_recent(const std::string&
         const auto last = conversation_seq(conversation);
         if (!last) return last.error();
         if (**last == 0) continue;
-        auto m = read_message(conversation, **last);
+        auto m = newest_message(conversation, **last);
         if (!m) return m.error();
         if (!*m || (*m)->create_time < cutoff) continue;
         ConversationSummary s;

@@ -21,6 +21,7 @@ void KvStore::stage(Op& op, Batch& batch) {
                    [&](AppendOp& a) { stage_append(a, batch); },
                    [&](AckOp& a) { stage_ack(a, batch); },
                    [&](RecallOp& r) { stage_recall(r, batch); },
+                   [&](DeleteOp& d) { stage_delete(d, batch); },
                    [&](CursorOp& c) { stage_cursor(c, batch); },
                    [&](ProfileOp& p) { batch.kv.put(profile_key(p.user), p.json); },
                    [&](MemberOp& m) {
@@ -67,6 +68,10 @@ void KvStore::complete_write(Op& op, Errc committed) {
                    [&](RecallOp& r) {
                        if (committed != Errc::ok) r.result = RecallResult{committed, false, {}};
                        if (r.done) r.done(std::move(r.result));
+                   },
+                   [&](DeleteOp& d) {
+                       if (committed != Errc::ok) d.result = DeleteResult{committed, false, {}};
+                       if (d.done) d.done(std::move(d.result));
                    },
                    [&](CursorOp& c) {
                        if (committed != Errc::ok) c.result = make_error_code(committed);

@@ -25,6 +25,8 @@
 //   entries with inbox_seq <= up_to, atomically; entries added meanwhile survive.
 // - Recall: recall() sets a message's recalled flag and may replace its body, atomically with
 //   its checks; every later read (history, inboxes, recent_conversations) returns it so.
+// - Delete: delete_message() removes a message's record for good, atomically with its checks;
+//   no later read returns it and its seq is never given to another message.
 // - Read cursors only move forward and never past the conversation's last seq. An append moves
 //   its sender's cursor to the new seq (sending counts as having read the conversation).
 // - Errors never throw: they come back as Errc (store_full when the disk is full, store_error
@@ -143,6 +145,28 @@ struct RecallResult {
     MessageRecord message;  // as stored afterwards (recalled = true), when error == ok
 };
 
+// Removes one message for good (the admin API, "messages: delete"): its body and record are
+// gone from history, inboxes (entries pointing at it are skipped, like expired ones) and
+// recent_conversations; a later append with its client_msg_id is a new message. Its seq keeps
+// its place: it is not reused and later messages keep theirs, so sync by seq sees a gap.
+// The checks: seq must be in 1..last_seq of the conversation (else not_found); a stored, live
+// message must carry `id` (else not_found, nothing deleted); a seq whose message is already
+// gone (deleted before, or expired) answers already = true and writes nothing, so deleting
+// twice is harmless.
+struct DeleteRequest {
+    std::string conversation;
+    std::uint64_t seq = 0;
+    std::string id;
+};
+
+struct DeleteResult {
+    Errc error = Errc::ok;
+    bool already = false;  // nothing was there any more; nothing was written
+    // The record as it was before the deletion (body included) when error == ok and
+    // !already; with already only conversation and seq are set.
+    MessageRecord message;
+};
+
 // One conversation of a user with its unread count (recent_conversations).
 struct ConversationSummary {
     std::string conversation;
@@ -219,6 +243,8 @@ class MessageStore {
 
     // Recall and receipts (P5). See RecallRequest for the checks.
     virtual void recall(RecallRequest request, std::function<void(RecallResult)> done) = 0;
+    // Deletes a message for good; see DeleteRequest for the checks.
+    virtual void delete_message(DeleteRequest request, std::function<void(DeleteResult)> done) = 0;
     // Moves `user`'s read cursor in `conversation` to `seq`, clamped to the conversation's last
     // seq and never backwards; the result is the cursor afterwards.
     virtual void set_read_cursor(std::string user, std::string conversation, std::uint64_t seq,

@@ -240,4 +240,31 @@ if not last then return {0, false} end
 return {tonumber(last), redis.call('HGET', KEYS[2], last)}
 )lua";
 
+// The record starts with version, flags and create_time (10 bytes), then the length-prefixed
+// id: comparing the bytes after them with the encoded id compares ids (length prefixes make
+// the encoding prefix-free).
+const std::string_view kDelete = R"lua(
+local seq = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if seq < 1 or seq > last then return {0} end
+local rec = redis.call('HGET', KEYS[2], seq)
+if not rec then return {2} end
+local member = string.format('%020d', seq)
+if ARGV[3] ~= '' then
+  local t = redis.call('ZSCORE', KEYS[3], member)
+  if not t or tonumber(t) < tonumber(ARGV[3]) then return {2} end
+end
+if string.sub(rec, 11, 10 + #ARGV[2]) ~= ARGV[2] then return {0} end
+redis.call('HDEL', KEYS[2], seq)
+redis.call('ZREM', KEYS[3], member)
+local owner = redis.call('HGET', KEYS[4], seq)
+if owner then
+  local sep = string.find(owner, '\31', 1, true)
+  redis.call('HDEL', ARGV[4] .. ':{u:' .. string.sub(owner, 1, sep - 1) .. '}:cid',
+             string.sub(owner, sep + 1))
+  redis.call('HDEL', KEYS[4], seq)
+end
+return {1, rec}
+)lua";
+
 }  // namespace jim::store::detail::redis_lua

@@ -51,4 +51,10 @@ extern const std::string_view kReadCursor;
 // KEYS: seq, msg. Returns {last seq (0 if none), record of the last seq or nil}.
 extern const std::string_view kLastMessage;
 
+// KEYS: seq, msg, time, conversation cid map. ARGV: seq, the id as the record encodes it
+// (length-prefixed), cutoff ("" without expiry), prefix. Returns {0} (not_found), {1, record}
+// (deleted: the record as it was) or {2} (already gone). The seq counter is untouched, so the
+// seq is never reused.
+extern const std::string_view kDelete;
+
 }  // namespace jim::store::detail::redis_lua

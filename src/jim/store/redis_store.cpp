@@ -271,6 +271,12 @@ class RedisStore final : public MessageStore {
         });
     }
 
+    void delete_message(DeleteRequest request, std::function<void(DeleteResult)> done) override {
+        submit([this, request = std::move(request), done = std::move(done)]() mutable {
+            do_delete(std::move(request), std::move(done));
+        });
+    }
+
     // Recall and receipts (P5): docs/storage.md, "Redis engine". recall and
     // recent_conversations need two round trips and hold later calls meanwhile.
     void recall(RecallRequest request, std::function<void(RecallResult)> done) override {
@@ -418,7 +424,7 @@ class RedisStore final : public MessageStore {
 
     void load_scripts() {
         for (const Script* s : {&append_, &history_, &inbox_, &ack_, &membership_, &friendship_,
-                                &sweep_, &recall_swap_, &read_cursor_, &last_message_}) {
+                                &sweep_, &recall_swap_, &read_cursor_, &last_message_, &delete_}) {
             link_->command({"SCRIPT", "LOAD", s->text}, [](Reply r) {
                 if (!r.ok()) spdlog::error("store redis: SCRIPT LOAD failed: {}", r.str());
             });
@@ -431,6 +437,7 @@ class RedisStore final : public MessageStore {
     void do_history(HistoryQuery query, Done<std::vector<MessageRecord>> done);
     void do_read_inbox(const std::string& user, std::size_t limit,
                        Done<std::vector<InboxEntry>> done);
+    void do_delete(DeleteRequest request, std::function<void(DeleteResult)> done);
     void membership(std::string group, std::string user, bool add, std::function<void(Errc)> done);
     void do_recall(RecallRequest request, std::function<void(RecallResult)> done, int attempt);
     void do_recent(const std::string& user, std::size_t limit,
@@ -474,6 +481,7 @@ class RedisStore final : public MessageStore {
     const Script recall_swap_{detail::redis_lua::kRecallSwap};
     const Script read_cursor_{detail::redis_lua::kReadCursor};
     const Script last_message_{detail::redis_lua::kLastMessage};
+    const Script delete_{detail::redis_lua::kDelete};
 
     std::atomic<std::uint64_t> appends_{0};
     std::atomic<std::uint64_t> commits_{0};
@@ -603,6 +611,33 @@ void RedisStore::do_read_inbox(const std::string& user, std::size_t limit,
                  e.message.conversation = std::string(r.at(4 * i + 1).str());
              }
              done(std::move(out));
+         });
+}
+
+void RedisStore::do_delete(DeleteRequest request, std::function<void(DeleteResult)> done) {
+    const std::string keys[] = {
+        conv_key(request.conversation, "seq"), conv_key(request.conversation, "msg"),
+        conv_key(request.conversation, "time"), conv_key(request.conversation, "cid")};
+    std::string encoded_id;
+    detail::put_str(encoded_id, request.id);
+    note_write();
+    eval(delete_, keys, {decimal(request.seq), encoded_id, cutoff_arg(), prefix_},
+         [conversation = request.conversation, seq = request.seq, done = std::move(done)](Reply r) {
+             DeleteResult result;
+             const auto outcome = r.size() >= 1 ? r.at(0).integer() : std::nullopt;
+             if (!outcome || *outcome < 0 || *outcome > 2) {
+                 result.error = reply_error(r);
+             } else if (*outcome == 0) {
+                 result.error = Errc::not_found;
+             } else if (*outcome == 2) {
+                 result.already = true;
+             } else if (r.size() != 2 ||
+                        !detail::decode_message(r.at(1).str(), result.message, nullptr)) {
+                 result.error = Errc::store_error;
+             }
+             result.message.conversation = conversation;
+             result.message.seq = seq;
+             if (done) done(std::move(result));
          });
 }
 

@@ -69,6 +69,22 @@ TEST_F(RocksDbStore, RecallAndReadCursorsPersistAcrossReopen) {
     EXPECT_EQ(recent[0].unread, 1u);
 }
 
+// The deleted message was the newest: its tombstone keeps the seq, so none is reused.
+TEST_F(RocksDbStore, DeletingTheLastMessageKeepsItsSeqAcrossReopen) {
+    const std::string c = group_conversation("g");
+    {
+        auto s = open();
+        append(*s, message(c, "alice", "{}", kT0));
+        const auto last = append(*s, message(c, "alice", R"({"content":"x"})", kT0 + 1));
+        DeleteRequest r{c, last.seq, last.id};
+        EXPECT_EQ(await<DeleteResult>([&](auto cb) { s->delete_message(r, cb); }).error, Errc::ok);
+    }
+    auto s = open();
+    EXPECT_EQ(last_seq(*s, c), 2u);
+    EXPECT_EQ(seqs(history(*s, c)), (std::vector<std::uint64_t>{1}));
+    EXPECT_EQ(append(*s, message(c, "alice", "{}", kT0 + 2)).seq, 3u);
+}
+
 TEST_F(RocksDbStore, EverythingPersistsAcrossReopen) {
     const std::string c = private_conversation("alice", "bob");
     AppendResult first;
