@@ -128,6 +128,59 @@ TEST_F(AdminApiTest, MessageHistoryOfAPrivateConversationAndAGroup) {
     EXPECT_EQ(call("GET", "/api/messages?groupId=g&limit=x").status, 400);
 }
 
+TEST_F(AdminApiTest, DeletingAMessageRemovesItAndTellsTheConversation) {
+    TcpClient alice = login("alice");
+    TcpClient bob = login("bob");
+    ASSERT_TRUE(alice.chat("bob", "one", kWait));
+    ASSERT_TRUE(alice.chat("bob", "secret", kWait));
+    ASSERT_TRUE(alice.chat("bob", "three", kWait));
+    auto msgs =
+        json(call("GET", "/api/messages?userId=bob&peerId=alice")).at("messages").as_array();
+    ASSERT_EQ(msgs.size(), 3u);
+    const std::string id(msgs[1].at("id").as_string());
+    const std::string target = "/api/messages/2?userId=alice&peerId=bob&id=" + id;
+
+    EXPECT_EQ(call("DELETE", "/api/messages/2?userId=alice&peerId=bob&id=wrong").status, 404);
+    EXPECT_EQ(call("DELETE", "/api/messages/9?userId=alice&peerId=bob&id=" + id).status, 404);
+    EXPECT_EQ(call("DELETE", "/api/messages/2?userId=alice&peerId=bob").status, 400);
+    EXPECT_EQ(call("DELETE", "/api/messages/2?id=" + id).status, 400);
+    EXPECT_EQ(call("DELETE", "/api/messages/x?groupId=g&id=" + id).status, 400);
+
+    auto r = call("DELETE", target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_FALSE(json(r).at("already").as_bool());
+    // Both online sides hear of it (cmd 16 push: no code), without the content.
+    for (TcpClient* c : {&alice, &bob}) {
+        const auto f = c->read_until(16, kWait);
+        ASSERT_TRUE(f.has_value());
+        const auto o = client::parse_object(f->body);
+        ASSERT_TRUE(o.has_value()) << f->body;
+        EXPECT_FALSE(o->contains("code"));
+        const auto& d = o->at("data").as_object();
+        EXPECT_TRUE(d.at("deleted").as_bool());
+        EXPECT_EQ(d.at("id").as_string(), id);
+        EXPECT_EQ(d.at("seq").as_int64(), 2);
+        EXPECT_FALSE(d.contains("content"));
+        EXPECT_EQ(f->body.find("secret"), std::string::npos);
+    }
+    msgs = json(call("GET", "/api/messages?userId=bob&peerId=alice")).at("messages").as_array();
+    ASSERT_EQ(msgs.size(), 2u);
+    EXPECT_EQ(msgs[0].at("seq").as_int64(), 1);
+    EXPECT_EQ(msgs[1].at("seq").as_int64(), 3);
+
+    // Again: answered, nothing pushed. The seq is not reused.
+    r = call("DELETE", target);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_TRUE(json(r).at("already").as_bool());
+    EXPECT_FALSE(bob.read_until(16, kQuiet).has_value());
+    ASSERT_TRUE(alice.chat("bob", "four", kWait));
+    msgs = json(call("GET", "/api/messages?userId=bob&peerId=alice&afterSeq=3"))
+               .at("messages")
+               .as_array();
+    ASSERT_EQ(msgs.size(), 1u);
+    EXPECT_EQ(msgs[0].at("seq").as_int64(), 4);
+}
+
 TEST_F(AdminApiTest, StatisticsCountConnectionsAndStore) {
     TcpClient alice = login("alice");
     ASSERT_TRUE(alice.chat("bob", "x", kWait));

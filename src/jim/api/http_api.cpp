@@ -87,6 +87,7 @@ const std::vector<Route>& route_table() {
         {delete_, "/api/groups/{groupId}/members/{userId}", group_remove_member},
         // Messages and the server.
         {get, "/api/messages", messages_history},
+        {delete_, "/api/messages/{seq}", message_delete},
         {get, "/api/stats", server_stats},
     };
     return table;

@@ -69,6 +69,7 @@ void group_dissolve(Call& c);
 void group_add_members(Call& c);
 void group_remove_member(Call& c);
 void messages_history(Call& c);
+void message_delete(Call& c);
 void server_stats(Call& c);
 
 }  // namespace jim::api

@@ -24,6 +24,20 @@ std::optional<T> number(const std::optional<std::string>& s) {
     return v;
 }
 
+// The conversation named by ?groupId=G or ?userId=A&peerId=B; nullopt (and a 400 sent) if none.
+std::optional<std::string> conversation_of_query(Call& c) {
+    const auto group = c.query("groupId");
+    const auto user = c.query("userId");
+    const auto peer = c.query("peerId");
+    if (group && !group->empty()) return store::group_conversation(*group);
+    if (user && peer && auth::valid_user_id(*user) && auth::valid_user_id(*peer)) {
+        return store::private_conversation(*user, *peer);
+    }
+    c.error(http::status::bad_request, "bad_query",
+            "name a conversation: groupId, or userId and peerId");
+    return std::nullopt;
+}
+
 }  // namespace
 
 // POST /api/users/{userId}/ban  {"reason":"…"} (optional): refuses logins and closes sessions.
@@ -88,17 +102,9 @@ void messages_history(Call& c) {
                        "store.engine = \"none\": nothing is stored");
     }
     store::HistoryQuery q;
-    const auto group = c.query("groupId");
-    const auto user = c.query("userId");
-    const auto peer = c.query("peerId");
-    if (group && !group->empty()) {
-        q.conversation = store::group_conversation(*group);
-    } else if (user && peer && auth::valid_user_id(*user) && auth::valid_user_id(*peer)) {
-        q.conversation = store::private_conversation(*user, *peer);
-    } else {
-        return c.error(http::status::bad_request, "bad_query",
-                       "name a conversation: groupId, or userId and peerId");
-    }
+    auto conversation = conversation_of_query(c);
+    if (!conversation) return;
+    q.conversation = std::move(*conversation);
     const auto after = c.query("afterSeq");
     const auto begin = c.query("beginTime");
     const auto end = c.query("endTime");
@@ -130,6 +136,37 @@ void messages_history(Call& c) {
             c.json(http::status::ok, body + "]}");
         });
     });
+}
+
+// DELETE /api/messages/{seq}?groupId=G | ?userId=A&peerId=B, &id=ID: deletes the message for
+// good; the conversation's online sessions get a cmd-16 push marked "deleted".
+void message_delete(Call& c) {
+    if (c.backend.service().store() == nullptr) {
+        return c.error(http::status::not_implemented, "no_store",
+                       "store.engine = \"none\": nothing is stored");
+    }
+    const auto seq = number<std::uint64_t>(std::optional<std::string>(c.param("seq")));
+    const auto id = c.query("id");
+    if (!seq || *seq == 0 || !id || id->empty()) {
+        return c.error(http::status::bad_request, "bad_query",
+                       "the path names the seq (> 0) and ?id= the message's id");
+    }
+    auto conversation = conversation_of_query(c);
+    if (!conversation) return;
+    service::RecallTarget target{std::move(*conversation), *seq, *id, {}};
+    c.backend.service().delete_message(
+        std::move(target), c.backend.context(), [c, seq = *seq](service::RecallOutcome out) {
+            if (out.error == Errc::not_found) {
+                return c.error(http::status::not_found, "not_found", out.reason);
+            }
+            if (out.error != Errc::ok) {
+                return c.error(static_cast<http::status>(error_info(out.error).http),
+                               error_info(out.error).name, out.reason);
+            }
+            std::string body = "{\"already\":" + std::string(out.already ? "true" : "false") +
+                               ",\"deleted\":true,\"seq\":" + std::to_string(seq) + "}";
+            c.json(http::status::ok, std::move(body));
+        });
 }
 
 // GET /api/stats

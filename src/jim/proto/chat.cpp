@@ -416,8 +416,11 @@ Errc prepare_chat(std::string_view json, std::string_view user, std::string_view
     return Errc::ok;
 }
 
-std::string recalled_chat_body(std::string_view body, std::string_view id, std::uint64_t seq) {
-    std::string out;
+namespace {
+
+// The ChatBody without its content, marked with `flag`:true.
+std::string without_content(std::string_view body, std::string_view id, std::uint64_t seq,
+                            std::string_view flag) {
     if (const auto o = parse_object(body); o && !body.empty()) {
         // Copied member by member: object::erase would move the last member into the hole.
         boost::json::value v(boost::json::object_kind);
@@ -425,13 +428,25 @@ std::string recalled_chat_body(std::string_view body, std::string_view id, std::
         for (const auto& m : *o) {
             if (m.key() != "content" && m.key() != "extras") kept.emplace(m.key(), m.value());
         }
-        kept["recalled"] = true;
+        kept[flag] = true;
         return boost::json::serialize(v);
     }
-    out = "{\"id\":";
+    std::string out = "{\"id\":";
     append_json_string(out, id);
-    out += ",\"recalled\":true,\"seq\":" + std::to_string(seq) + "}";
+    out += ",\"";
+    out += flag;
+    out += "\":true,\"seq\":" + std::to_string(seq) + "}";
     return out;
+}
+
+}  // namespace
+
+std::string recalled_chat_body(std::string_view body, std::string_view id, std::uint64_t seq) {
+    return without_content(body, id, seq, "recalled");
+}
+
+std::string deleted_chat_body(std::string_view body, std::string_view id, std::uint64_t seq) {
+    return without_content(body, id, seq, "deleted");
 }
 
 }  // namespace jim::proto

@@ -31,5 +31,8 @@ Errc prepare_chat(std::string_view json, std::string_view user, std::string_view
 // stored ChatBody without "content" and "extras", with "recalled":true. A body that does not
 // parse (never written by this server) becomes {"id":…,"recalled":true,"seq":…}.
 std::string recalled_chat_body(std::string_view body, std::string_view id, std::uint64_t seq);
+// The cmd-16 push that tells a conversation a message was deleted (the admin API): the same
+// form with "deleted":true instead of "recalled":true. Nothing of it is stored.
+std::string deleted_chat_body(std::string_view body, std::string_view id, std::uint64_t seq);
 
 }  // namespace jim::proto

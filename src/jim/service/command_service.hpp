@@ -188,6 +188,12 @@ class CommandService {
     bool remove_member(std::string_view group, std::string_view user);
     // Removes every member (each hears cmd 10) and the name and owner; returns how many.
     std::size_t dissolve_group(std::string_view group);
+    // Deletes one message for good (store::DeleteRequest; target.by is ignored) and tells the
+    // conversation's online sessions with a cmd-16 push marked "deleted" (once: a repeated
+    // delete answers already = true and pushes nothing). Outcome body: that push's ChatBody.
+    // Needs a store. `done` runs on the calling worker.
+    void delete_message(RecallTarget target, WorkerContext& ctx,
+                        std::function<void(RecallOutcome)> done);
     router::Groups& groups() noexcept { return groups_; }
     store::MessageStore* store() noexcept { return store_; }
 

@@ -279,5 +279,12 @@ TEST(RecalledChatBody, AnUnparsableBodyBecomesAMinimalOne) {
     EXPECT_EQ(recalled_chat_body("", "i", 1), R"({"id":"i","recalled":true,"seq":1})");
 }
 
+TEST(DeletedChatBody, IsTheRecalledFormMarkedDeleted) {
+    const std::string body = R"({"chatType":1,"content":"secret","groupId":"g","id":"i2","seq":4})";
+    EXPECT_EQ(deleted_chat_body(body, "i2", 4),
+              R"({"chatType":1,"groupId":"g","id":"i2","seq":4,"deleted":true})");
+    EXPECT_EQ(deleted_chat_body("", "i", 2), R"({"id":"i","deleted":true,"seq":2})");
+}
+
 }  // namespace
 }  // namespace jim::proto
