@@ -1,7 +1,10 @@
 // The admin HTTP API (issue P8 §3): one or more calls per resource (users, groups, messages,
 // sessions, statistics), through a real HTTP connection, with the API key.
 
+#include <stdlib.h>  // mkdtemp
+
 #include <boost/json/parse.hpp>
+#include <filesystem>
 
 #include "client/http_client.hpp"
 #include "server_fixture.hpp"
@@ -52,6 +55,31 @@ TEST_F(AdminApiTest, ABanKicksTheSessionsAndRefusesLoginsUntilLifted) {
     EXPECT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(call("DELETE", "/api/users/alice/ban").status, 404);  // not banned any more
     login("alice");  // accepted again (login() checks 10007)
+}
+
+TEST_F(AdminApiTest, BansSurviveARestartOnTheSameDataDir) {
+    char tmpl[] = "/tmp/jim-bans-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    net::ServerOptions o;
+    o.api_key = kKey;
+    use_store("rocksdb", dir + "/db");
+    start(o);
+    ASSERT_EQ(call("POST", "/api/users/mallory/ban", R"({"reason":"spam"})").status, 200);
+    ASSERT_EQ(call("POST", "/api/users/eve/ban").status, 200);
+    ASSERT_EQ(call("DELETE", "/api/users/eve/ban").status, 200);
+
+    use_store("rocksdb", dir + "/db");  // closes the database, opens it again
+    start(o);
+    TcpClient again = connect();
+    const auto refused = again.login("mallory", "x", kWait);
+    ASSERT_TRUE(refused);
+    EXPECT_EQ(client::status_code(*refused), 10008);
+    EXPECT_NE(refused->find("banned: spam"), std::string::npos) << *refused;
+    const auto r = call("GET", "/api/users/banned");
+    ASSERT_EQ(json(r).at("users").as_array().size(), 1u) << r.body;
+    login("eve");  // the lifted ban stayed lifted
+    stop();
+    std::filesystem::remove_all(dir);
 }
 
 TEST_F(AdminApiTest, SessionsAreListedAndKicked) {

@@ -50,21 +50,27 @@ void user_ban(Call& c) {
         reason.assign(proto::get_string(*o, "reason").value_or(""));
     }
     const std::size_t sessions = c.backend.sessions(user).size();
-    c.backend.service().ban(user, reason);
-    std::string body = "{\"banned\":true,\"closed\":" + std::to_string(sessions) + ",\"userId\":";
-    proto::append_json_string(body, user);
-    c.json(http::status::ok, body + "}");
+    c.backend.service().ban(user, reason, c.backend.context(), [c, user, sessions](Result<bool> r) {
+        if (!r)
+            return c.error(http::status::internal_server_error, "store_error", r.error().message());
+        std::string body =
+            "{\"banned\":true,\"closed\":" + std::to_string(sessions) + ",\"userId\":";
+        proto::append_json_string(body, user);
+        c.json(http::status::ok, body + "}");
+    });
 }
 
 // DELETE /api/users/{userId}/ban
 void user_unban(Call& c) {
     const std::string user = c.param("userId");
-    if (!c.backend.service().unban(user)) {
-        return c.error(http::status::not_found, "not_found", "the user is not banned");
-    }
-    std::string body = "{\"banned\":false,\"userId\":";
-    proto::append_json_string(body, user);
-    c.json(http::status::ok, body + "}");
+    c.backend.service().unban(user, c.backend.context(), [c, user](Result<bool> r) {
+        if (!r)
+            return c.error(http::status::internal_server_error, "store_error", r.error().message());
+        if (!*r) return c.error(http::status::not_found, "not_found", "the user is not banned");
+        std::string body = "{\"banned\":false,\"userId\":";
+        proto::append_json_string(body, user);
+        c.json(http::status::ok, body + "}");
+    });
 }
 
 // GET /api/users/banned

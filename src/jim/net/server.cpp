@@ -61,6 +61,7 @@ Server::~Server() {
 }
 
 void Server::start() {
+    service_.load_bans();  // before the first login
     auto& io0 = workers_[0]->io();
     acceptor_ = std::make_unique<Acceptor>(io0);
     accept_retry_ = std::make_unique<asio::steady_timer>(io0);

@@ -1,7 +1,8 @@
 #pragma once
-// Users banned by the admin API: a banned user cannot log in. Kept in memory (they last until
-// restart); the business backend re-applies bans it keeps, or refuses the login itself
-// (auth.mode = "webhook"). Thread: any (one mutex; only logins and the admin API touch it).
+// Users banned by the admin API: a banned user cannot log in. The in-memory copy logins check;
+// CommandService writes every change through to the store and loads the stored bans at
+// start-up (service/admin_ops.cpp). Thread: any (one mutex; only logins and the admin API touch
+// it).
 
 #include <map>
 #include <mutex>

@@ -2,6 +2,10 @@
 // the same paths as client commands, so members hear of changes (cmd 9/10), memberships are
 // written to the store and webhooks see group.join/group.leave.
 
+#include <future>
+#include <memory>
+#include <stdexcept>
+
 #include "jim/proto/chat.hpp"
 #include "jim/proto/command.hpp"
 #include "jim/proto/replies.hpp"
@@ -10,14 +14,54 @@
 
 namespace jim::service {
 
-bool CommandService::ban(std::string_view user, std::string_view reason) {
-    const bool added = bans_.ban(user, reason);
-    delivery_.close_user(user, Errc::kicked);
-    return added;
+namespace {
+
+// Result<bool> is not built from an error code implicitly (bool would take it too).
+Result<bool> failed(Errc e) {
+    return Result<bool>(boost::system::in_place_error, make_error_code(e));
 }
 
-bool CommandService::unban(std::string_view user) {
-    return bans_.unban(user);
+}  // namespace
+
+// In memory first, so the kick and the refusal of new logins do not wait for the disk; the
+// answer waits for it.
+void CommandService::ban(std::string user, std::string reason, WorkerContext& ctx,
+                         std::function<void(Result<bool>)> done) {
+    const bool added = bans_.ban(user, reason);
+    delivery_.close_user(user, Errc::kicked);
+    if (store_ == nullptr) return done(added);
+    store_->put_ban(std::move(user), std::move(reason),
+                    [post = ctx.post, added, done = std::move(done)](Errc e) {
+                        post([e, added, done] {
+                            if (e != Errc::ok) return done(failed(e));
+                            done(added);
+                        });
+                    });
+}
+
+void CommandService::unban(std::string user, WorkerContext& ctx,
+                           std::function<void(Result<bool>)> done) {
+    const bool removed = bans_.unban(user);
+    if (store_ == nullptr || !removed) return done(removed);
+    store_->remove_ban(std::move(user), [post = ctx.post, done = std::move(done)](Errc e) {
+        post([e, done] {
+            if (e != Errc::ok) return done(failed(e));
+            done(true);
+        });
+    });
+}
+
+void CommandService::load_bans() {
+    if (store_ == nullptr) return;
+    auto loaded = std::make_shared<std::promise<Result<std::vector<store::Ban>>>>();
+    auto future = loaded->get_future();
+    store_->bans([loaded](Result<std::vector<store::Ban>> r) { loaded->set_value(std::move(r)); });
+    const auto bans = future.get();
+    if (!bans) {
+        throw std::runtime_error("store: cannot read the bans (" + bans.error().message() +
+                                 "): refusing to start without them");
+    }
+    for (const auto& b : *bans) bans_.ban(b.user, b.reason);
 }
 
 bool CommandService::create_group(std::string_view group, std::string_view name,

@@ -173,9 +173,16 @@ class CommandService {
                  std::function<void(Result<std::vector<store::Friend>>)> done);
 
     // Admin operations (admin_ops.cpp), for the HTTP API. Thread: any worker.
-    // A ban closes the user's sessions and refuses its logins; false if it was banned already.
-    bool ban(std::string_view user, std::string_view reason);
-    bool unban(std::string_view user);
+    // A ban closes the user's sessions and refuses its logins at once; with a store it is
+    // written through, and `done` runs (on the calling worker) once it is durable, with false if
+    // the user was banned already, or with the store's error (the ban still holds until
+    // restart). unban: false if the user was not banned.
+    void ban(std::string user, std::string reason, WorkerContext& ctx,
+             std::function<void(Result<bool>)> done);
+    void unban(std::string user, WorkerContext& ctx, std::function<void(Result<bool>)> done);
+    // Start-up, before the server takes logins: loads the stored bans. Blocks; throws
+    // std::runtime_error when the store cannot be read (starting would let banned users in).
+    void load_bans();
     const router::Bans& bans() const noexcept { return bans_; }
     // false if the group exists already (members, a name or an owner). The owner is a member.
     bool create_group(std::string_view group, std::string_view name, std::string_view owner,

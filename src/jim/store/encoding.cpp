@@ -120,6 +120,9 @@ std::string inbox_key(std::string_view user, std::uint64_t inbox_seq) {
 std::string profile_key(std::string_view user) {
     return tagged('p', user);
 }
+std::string ban_key(std::string_view user) {
+    return tagged('b', user);
+}
 std::string member_prefix(std::string_view group) {
     return tagged('g', group);
 }

@@ -15,6 +15,7 @@
 //   r <user> <friend>                     -> category (the user's contact list)
 //   R <friend> <user>                     -> "" (followers: whose lists hold the friend)
 //   k <user> <conv>                       -> <seq:8> (the user's read cursor)
+//   b <user>                              -> reason (a ban of the admin API)
 //   f m <conv>                            -> <seq:8> (every seq <= this has expired)
 //   f i <user>                            -> <inbox_seq:8> (every inbox_seq <= this is gone)
 //
@@ -58,6 +59,8 @@ std::string client_id_key(std::string_view sender, std::string_view client_msg_i
 std::string inbox_prefix(std::string_view user);
 std::string inbox_key(std::string_view user, std::uint64_t inbox_seq);
 std::string profile_key(std::string_view user);
+inline constexpr std::string_view kBanPrefix = "b";
+std::string ban_key(std::string_view user);
 std::string member_prefix(std::string_view group);
 std::string member_key(std::string_view group, std::string_view user);
 std::string group_of_prefix(std::string_view user);

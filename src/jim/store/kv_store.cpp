@@ -142,6 +142,18 @@ void KvStore::recent_conversations(std::string user, std::size_t limit,
     enqueue(RecentOp{std::move(user), limit, std::move(done)});
 }
 
+void KvStore::put_ban(std::string user, std::string reason, std::function<void(Errc)> done) {
+    enqueue(BanOp{std::move(user), std::move(reason), true, std::move(done)});
+}
+
+void KvStore::remove_ban(std::string user, std::function<void(Errc)> done) {
+    enqueue(BanOp{std::move(user), {}, false, std::move(done)});
+}
+
+void KvStore::bans(Done<std::vector<Ban>> done) {
+    enqueue(BansOp{std::move(done)});
+}
+
 void KvStore::drain() {
     std::promise<void> finished;
     std::future<void> f = finished.get_future();
@@ -165,7 +177,8 @@ bool KvStore::is_write(const Op& op) {
     return std::holds_alternative<AppendOp>(op) || std::holds_alternative<AckOp>(op) ||
            std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op) ||
            std::holds_alternative<FriendOp>(op) || std::holds_alternative<RecallOp>(op) ||
-           std::holds_alternative<DeleteOp>(op) || std::holds_alternative<CursorOp>(op);
+           std::holds_alternative<DeleteOp>(op) || std::holds_alternative<CursorOp>(op) ||
+           std::holds_alternative<BanOp>(op);
 }
 
 std::size_t KvStore::write_bytes(const Op& op) {

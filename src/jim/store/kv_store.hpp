@@ -73,6 +73,9 @@ class KvStore final : public MessageStore {
                          Done<std::uint64_t> done) override;
     void recent_conversations(std::string user, std::size_t limit,
                               Done<std::vector<ConversationSummary>> done) override;
+    void put_ban(std::string user, std::string reason, std::function<void(Errc)> done) override;
+    void remove_ban(std::string user, std::function<void(Errc)> done) override;
+    void bans(Done<std::vector<Ban>> done) override;
     void drain() override;
     StoreStats stats() const override;
 
@@ -109,6 +112,16 @@ class KvStore final : public MessageStore {
         bool add;
         std::function<void(Errc)> done;
         Errc result = Errc::ok;
+    };
+    struct BanOp {
+        std::string user;
+        std::string reason;
+        bool add;
+        std::function<void(Errc)> done;
+        Errc result = Errc::ok;
+    };
+    struct BansOp {
+        Done<std::vector<Ban>> done;
     };
     struct FriendsOp {
         std::string user;
@@ -162,7 +175,7 @@ class KvStore final : public MessageStore {
     };
     using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, RecallOp, DeleteOp,
                             CursorOp, HistoryOp, LastSeqOp, InboxOp, GetProfileOp, ListOp,
-                            FriendsOp, RecentOp, DrainOp>;
+                            FriendsOp, RecentOp, BanOp, BansOp, DrainOp>;
 
     // Live inbox entries of one user are exactly inbox_seq in [head, tail]: entries are added at
     // the tail and removed only from the head (ack, inbox_max), so the range has no holes.
@@ -202,6 +215,7 @@ class KvStore final : public MessageStore {
     Result<std::vector<InboxEntry>> read_inbox_entries(const std::string& user, std::size_t limit);
     Result<std::vector<std::string>> read_list(const std::string& prefix);
     Result<std::vector<Friend>> read_friends(const std::string& user);
+    Result<std::vector<Ban>> read_bans();
     Result<std::optional<MessageRecord>> read_message(const std::string& conversation,
                                                       std::uint64_t seq);
     std::int64_t expiry_cutoff() const;

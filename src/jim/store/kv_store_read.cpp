@@ -36,6 +36,7 @@ void KvStore::execute_read(Op& op) {
                    [&](ListOp& l) { deliver(l.done, read_list(l.prefix)); },
                    [&](FriendsOp& f) { deliver(f.done, read_friends(f.user)); },
                    [&](RecentOp& r) { deliver(r.done, read_recent(r.user, r.limit)); },
+                   [&](BansOp& b) { deliver(b.done, read_bans()); },
                    [](DrainOp& d) { d.done->set_value(); },
                    [](auto&) {},
                },
@@ -173,6 +174,21 @@ Result<std::vector<Friend>> KvStore::read_friends(const std::string& user) {
     if (it->status() != Errc::ok) return make_error_code(it->status());
     std::sort(out.begin(), out.end(),
               [](const Friend& a, const Friend& b) { return a.user < b.user; });
+    return out;
+}
+
+// Every ban, sorted by user (key order is not user order: ids are length-prefixed).
+Result<std::vector<Ban>> KvStore::read_bans() {
+    std::vector<Ban> out;
+    auto it = kv_->iterator();
+    for (it->seek(kBanPrefix); it->valid() && it->key().starts_with(kBanPrefix); it->next()) {
+        std::string_view rest = it->key().substr(kBanPrefix.size());
+        std::string_view user;
+        if (!take_str(rest, user) || !rest.empty()) return make_error_code(Errc::store_error);
+        out.push_back(Ban{std::string(user), std::string(it->value())});
+    }
+    if (it->status() != Errc::ok) return make_error_code(it->status());
+    std::sort(out.begin(), out.end(), [](const Ban& a, const Ban& b) { return a.user < b.user; });
     return out;
 }
 

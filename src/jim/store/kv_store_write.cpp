@@ -24,6 +24,13 @@ void KvStore::stage(Op& op, Batch& batch) {
                    [&](DeleteOp& d) { stage_delete(d, batch); },
                    [&](CursorOp& c) { stage_cursor(c, batch); },
                    [&](ProfileOp& p) { batch.kv.put(profile_key(p.user), p.json); },
+                   [&](BanOp& b) {
+                       if (b.add) {
+                           batch.kv.put(ban_key(b.user), b.reason);
+                       } else {
+                           batch.kv.del(ban_key(b.user));
+                       }
+                   },
                    [&](MemberOp& m) {
                        if (m.add) {
                            batch.kv.put(member_key(m.group, m.user), {});
@@ -80,6 +87,7 @@ void KvStore::complete_write(Op& op, Errc committed) {
                    [&](ProfileOp& p) { finish(p); },
                    [&](MemberOp& m) { finish(m); },
                    [&](FriendOp& f) { finish(f); },
+                   [&](BanOp& b) { finish(b); },
                    [](auto&) {},
                },
                op);

@@ -7,6 +7,8 @@
 // nodes of a cluster. One conformance suite
 // (tests/unit/store) runs against every engine. Design and key layout: docs/storage.md.
 //
+// Also the admin API's bans, so they survive a restart.
+//
 // Contracts every engine keeps:
 // - Asynchronous: a network worker never blocks on the store. Every call returns at once and its
 //   callback runs later on a store thread; the caller posts the result back to its own worker.
@@ -91,6 +93,13 @@ struct Friend {
     std::string user;
     std::string category;
     bool operator==(const Friend&) const = default;
+};
+
+// A user the admin API banned (router::Bans), with the reason given.
+struct Ban {
+    std::string user;
+    std::string reason;
+    bool operator==(const Ban&) const = default;
 };
 
 struct AppendRequest {
@@ -256,6 +265,13 @@ class MessageStore {
     // both users). Costs one lookup per conversation of the user.
     virtual void recent_conversations(std::string user, std::size_t limit,
                                       Done<std::vector<ConversationSummary>> done) = 0;
+
+    // Bans (P8): durable when `done` runs. put_ban of a banned user replaces the reason;
+    // removing an unbanned user is ok. bans() lists every ban, sorted by user (the server loads
+    // them at start-up).
+    virtual void put_ban(std::string user, std::string reason, std::function<void(Errc)> done) = 0;
+    virtual void remove_ban(std::string user, std::function<void(Errc)> done) = 0;
+    virtual void bans(Done<std::vector<Ban>> done) = 0;
 
     // Blocks until every call made before it has completed (tests, shutdown).
     virtual void drain() = 0;

@@ -277,6 +277,38 @@ class RedisStore final : public MessageStore {
         });
     }
 
+    // Bans: one hash, user -> reason.
+    void put_ban(std::string user, std::string reason, std::function<void(Errc)> done) override {
+        submit([this, user = std::move(user), reason = std::move(reason), done = std::move(done)] {
+            note_write();
+            link_->command({"HSET", prefix_ + ":bans", user, reason}, errc_callback(done));
+        });
+    }
+    void remove_ban(std::string user, std::function<void(Errc)> done) override {
+        submit([this, user = std::move(user), done = std::move(done)] {
+            note_write();
+            link_->command({"HDEL", prefix_ + ":bans", user}, errc_callback(done));
+        });
+    }
+    void bans(Done<std::vector<Ban>> done) override {
+        submit([this, done = std::move(done)] {
+            link_->command({"HGETALL", prefix_ + ":bans"}, [done](Reply r) {
+                if (!done) return;
+                if (r.type() != Reply::Type::array || r.size() % 2 != 0) {
+                    return done(reply_error(r));
+                }
+                std::vector<Ban> out(r.size() / 2);
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    out[i].user = std::string(r.at(2 * i).str());
+                    out[i].reason = std::string(r.at(2 * i + 1).str());
+                }
+                std::sort(out.begin(), out.end(),
+                          [](const Ban& a, const Ban& b) { return a.user < b.user; });
+                done(std::move(out));
+            });
+        });
+    }
+
     // Recall and receipts (P5): docs/storage.md, "Redis engine". recall and
     // recent_conversations need two round trips and hold later calls meanwhile.
     void recall(RecallRequest request, std::function<void(RecallResult)> done) override {

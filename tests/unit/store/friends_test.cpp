@@ -1,5 +1,5 @@
-// Conformance, part 3: contact lists (friends) and their reverse index (followers), on every
-// engine; plus what of them survives reopening the RocksDB engine.
+// Conformance, part 3: contact lists (friends) and their reverse index (followers), and the
+// admin API's bans, on every engine; plus what of them survives reopening the RocksDB engine.
 #include "conformance.hpp"
 
 namespace jim::store::test {
@@ -7,6 +7,9 @@ namespace {
 
 class StoreFriends : public StoreConformance {};
 INSTANTIATE_TEST_SUITE_P(Engines, StoreFriends, kEngines, engine_name);
+
+class StoreBans : public StoreConformance {};
+INSTANTIATE_TEST_SUITE_P(Engines, StoreBans, kEngines, engine_name);
 
 using Names = std::vector<std::string>;
 using Friends = std::vector<Friend>;
@@ -74,6 +77,45 @@ TEST_P(StoreFriends, CallsAreOrderedWithOtherWrites) {
     s->drain();
     EXPECT_EQ(seen, (Friends{{"carol", "y"}}));
     EXPECT_EQ(friends_of(*s, "alice").size(), 2u);
+}
+
+std::vector<Ban> bans_of(MessageStore& s) {
+    return await<Result<std::vector<Ban>>>([&](auto cb) { s.bans(cb); }).value();
+}
+
+TEST_P(StoreBans, PutReplacesTheReasonRemoveIsIdempotentListIsSorted) {
+    auto s = open();
+    EXPECT_TRUE(bans_of(*s).empty());
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->put_ban("mallory", "spam", cb); }), Errc::ok);
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->put_ban("bob", "", cb); }), Errc::ok);
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->put_ban("zed-longer-name", "x", cb); }), Errc::ok);
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->put_ban("mallory", "abuse", cb); }), Errc::ok);
+    EXPECT_EQ(bans_of(*s),
+              (std::vector<Ban>{{"bob", ""}, {"mallory", "abuse"}, {"zed-longer-name", "x"}}));
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->remove_ban("bob", cb); }), Errc::ok);
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->remove_ban("bob", cb); }), Errc::ok);
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->remove_ban("nobody", cb); }), Errc::ok);
+    EXPECT_EQ(bans_of(*s), (std::vector<Ban>{{"mallory", "abuse"}, {"zed-longer-name", "x"}}));
+    // Bans are not profiles or anything else keyed by the user.
+    EXPECT_TRUE(await<Result<std::optional<std::string>>>([&](auto cb) {
+                    s->get_profile("mallory", cb);
+                }).value() == std::nullopt);
+}
+
+TEST(RocksDbBans, SurviveReopen) {
+    TempDir dir;
+    StoreOptions o;
+    o.engine = "rocksdb";
+    o.path = dir.path() + "/db";
+    {
+        auto s = open_store(o);
+        s->put_ban("mallory", "spam", {});
+        s->put_ban("eve", "", {});
+        s->remove_ban("eve", {});
+        s->drain();
+    }
+    auto s = open_store(o);
+    EXPECT_EQ(bans_of(*s), (std::vector<Ban>{{"mallory", "spam"}}));
 }
 
 TEST(RocksDbFriends, SurviveReopen) {
