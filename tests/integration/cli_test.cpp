@@ -51,6 +51,19 @@ TEST(ServerCli, BadConfigListsEveryProblemAndExitsNonZero) {
     }
 }
 
+// A configuration error exits 2 (start-up errors exit 3), also for a key checked late.
+TEST(ServerCli, UnknownWebhookEventIsAConfigurationError) {
+    const std::string dir = temp_dir();
+    Process p({kServer, "--port", "0", "--data-dir", dir, "--set",
+               "webhook.url=\"http://127.0.0.1:9/hook\"", "--set",
+               R"(webhook.events=["user.online","no.such.event"])"});
+    const auto rc = p.wait(5s);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(*rc, 2) << p.err();
+    EXPECT_NE(p.err().find("webhook.events"), std::string::npos) << p.err();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(ServerCli, ServesOnTheRequestedPortAndStopsCleanlyOnSigterm) {
     const std::string dir = temp_dir();
     Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set",

@@ -125,8 +125,21 @@ KeyDesc bool_key(std::string key, std::string doc, Field field) {
             [=](const Config& cfg) { return render(toml::value<bool>{field(cfg)}, false); }};
 }
 
+// `allowed` empty: any non-empty strings; else each item must be one of them.
 template <class Field>
-KeyDesc string_list_key(std::string key, std::string doc, Field field) {
+KeyDesc string_list_key(std::string key, std::string doc, Field field,
+                        std::initializer_list<std::string_view> allowed = {}) {
+    std::string expected = "an array of non-empty strings";
+    std::vector<std::string> choices(allowed.begin(), allowed.end());
+    if (!choices.empty()) {
+        expected = "an array of: ";
+        std::string_view sep;
+        for (const std::string& c : choices) {
+            expected += sep;
+            expected += c;
+            sep = ", ";
+        }
+    }
     return {std::move(key), std::move(doc), "array of strings",
             [=](const toml::node& node, Config& cfg) -> std::string {
                 const auto* arr = node.as_array();
@@ -134,7 +147,9 @@ KeyDesc string_list_key(std::string key, std::string doc, Field field) {
                 if (arr != nullptr) {
                     for (const toml::node& item : *arr) {
                         const auto* s = item.as_string();
-                        if (s == nullptr || s->get().empty()) {
+                        if (s == nullptr || s->get().empty() ||
+                            (!choices.empty() && std::find(choices.begin(), choices.end(),
+                                                           s->get()) == choices.end())) {
                             arr = nullptr;
                             break;
                         }
@@ -142,7 +157,7 @@ KeyDesc string_list_key(std::string key, std::string doc, Field field) {
                     }
                 }
                 if (arr == nullptr) {
-                    return must_be("an array of non-empty strings", node);
+                    return must_be(expected, node);
                 }
                 field(cfg) = std::move(values);
                 return {};
@@ -381,7 +396,10 @@ std::vector<KeyDesc> make_key_table() {
         "webhook.events",
         "Events to send: user.online, user.offline, message.offline, message, group.join, "
         "group.leave.",
-        [](auto& c) -> auto& { return c.webhook.events; }));
+        [](auto& c) -> auto& { return c.webhook.events; },
+        // service/events.cpp names them; main.cpp still refuses a name the service lacks.
+        {"user.online", "user.offline", "message.offline", "message", "group.join",
+         "group.leave"}));
     t.push_back(integer_key(
         "webhook.queue_max",
         "Events waiting at most; beyond it new events are dropped and counted.",

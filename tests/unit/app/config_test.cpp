@@ -214,6 +214,22 @@ TEST_F(ConfigTest, BadOverrideTypeNamesKeyAndValue) {
     EXPECT_EQ(problems[0], "server.port: must be an integer 0..65535 (got \"abc\")");
 }
 
+TEST_F(ConfigTest, WebhookEventsMustBeKnownNames) {
+    Config cfg;
+    std::vector<std::string> problems;
+    EXPECT_TRUE(load_config("",
+                            {R"(webhook.events=["user.online","user.offline","message.offline",)"
+                             R"("message","group.join","group.leave"])"},
+                            cfg, problems))
+        << joined(problems);
+    EXPECT_EQ(cfg.webhook.events.size(), 6u);
+    EXPECT_FALSE(
+        load_config("", {R"(webhook.events=["user.online","user.onlin"])"}, cfg, problems));
+    ASSERT_EQ(problems.size(), 1u) << joined(problems);
+    EXPECT_TRUE(starts_with_key(problems[0], "webhook.events")) << problems[0];
+    EXPECT_NE(problems[0].find("user.onlin"), std::string::npos) << problems[0];
+}
+
 TEST_F(ConfigTest, MalformedAndUnknownOverrides) {
     Config cfg;
     std::vector<std::string> problems;
