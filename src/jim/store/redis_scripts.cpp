@@ -237,7 +237,12 @@ return target
 const std::string_view kLastMessage = R"lua(
 local last = redis.call('GET', KEYS[1])
 if not last then return {0, false} end
-return {tonumber(last), redis.call('HGET', KEYS[2], last)}
+local n = tonumber(last)
+for s = n, math.max(n - 256, 1), -1 do
+  local rec = redis.call('HGET', KEYS[2], s)
+  if rec then return {n, rec, s} end
+end
+return {n, false}
 )lua";
 
 // The record starts with version, flags and create_time (10 bytes), then the length-prefixed

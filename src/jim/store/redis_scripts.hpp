@@ -48,7 +48,8 @@ extern const std::string_view kRecallSwap;
 // Moves the cursor to min(seq, last seq) unless that is backwards. Returns the cursor after.
 extern const std::string_view kReadCursor;
 
-// KEYS: seq, msg. Returns {last seq (0 if none), record of the last seq or nil}.
+// KEYS: seq, msg. Returns {last seq (0 if none), record, its seq}: the newest record, walking
+// back over at most 256 deleted messages (like KvStore), or {last seq, nil} when none is found.
 extern const std::string_view kLastMessage;
 
 // KEYS: seq, msg, time, conversation cid map. ARGV: seq, the id as the record encodes it

@@ -784,7 +784,9 @@ void RedisStore::do_recent(const std::string& user, std::size_t limit,
             eval(last_message_, keys, {}, [state, finish, live_from, i](Reply m) {
                 const std::string& conversation = state->conversations[i];
                 ConversationSummary s;
-                if (m.size() != 2 || !to_u64(m.at(0), s.last_seq)) {
+                std::uint64_t found = 0;  // the newest message's seq (deleted ones are skipped)
+                if ((m.size() != 2 && m.size() != 3) || !to_u64(m.at(0), s.last_seq) ||
+                    (m.size() == 3 && !to_u64(m.at(2), found))) {
                     if (state->error == Errc::ok) state->error = reply_error(m);
                 } else if (s.last_seq != 0 && !m.at(1).is_nil()) {
                     if (!detail::decode_message(m.at(1).str(), s.last, nullptr)) {
@@ -792,7 +794,7 @@ void RedisStore::do_recent(const std::string& user, std::size_t limit,
                     } else if (s.last.create_time >= live_from) {
                         s.conversation = conversation;
                         s.last.conversation = conversation;
-                        s.last.seq = s.last_seq;
+                        s.last.seq = m.size() == 3 ? found : s.last_seq;
                         const auto c = state->cursors.find(conversation);
                         s.read_seq =
                             std::min(c == state->cursors.end() ? 0 : c->second, s.last_seq);

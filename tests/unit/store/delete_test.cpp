@@ -136,7 +136,6 @@ TEST_P(StoreDelete, AnExpiredMessageIsAlreadyGone) {
 }
 
 TEST_P(StoreDelete, RecentConversationsShowTheNewestMessageLeft) {
-    if (GetParam() == "redis") GTEST_SKIP() << "recent_conversations is not in the redis engine";
     auto s = open();
     const std::string ab = private_conversation("alice", "bob");
     append(*s, message(ab, "alice", R"({"content":"kept"})", kT0));
