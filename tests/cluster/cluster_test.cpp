@@ -109,6 +109,41 @@ TEST_F(ClusterTest, PrivateAndGroupChatAcrossThreeNodes) {
     EXPECT_EQ(a.metric("jim_cluster_nodes"), 2);
 }
 
+// A ban made through one node's admin API closes the user's sessions on every node and is
+// refused at login on every node; lifting it anywhere lets the user in everywhere.
+TEST_F(ClusterTest, ABanOnOneNodeHoldsOnEveryNode) {
+    Node a(redis, "c4", cluster_args(redis, "a"));
+    Node b(redis, "c4", cluster_args(redis, "b"));
+    Node c(redis, "c4", cluster_args(redis, "c"));
+    ASSERT_NE(a.port(), 0) << a.process().err();
+    ASSERT_NE(b.port(), 0) << b.process().err();
+    ASSERT_NE(c.port(), 0) << c.process().err();
+    TcpClient mallory = b.login("mallory");
+    ASSERT_TRUE(eventually([&] { return online_at(a, "mallory"); }));
+    const auto post = [](const Node& n, const std::string& method, const std::string& path) {
+        auto http = client::HttpClient::connect("127.0.0.1", n.port(), 5s);
+        if (!http) return -1;
+        const auto res = http->request(method, path, {}, R"({"reason":"spam"})");
+        return res ? res->status : -1;
+    };
+    ASSERT_EQ(post(a, "POST", "/api/users/mallory/ban"), 200);
+    // Her session on node b is closed.
+    EXPECT_TRUE(mallory.wait_closed(10s));
+    // Logins on every node are refused.
+    const auto login_code = [](const Node& n, const std::string& user) {
+        auto conn = client::TcpClient::connect("127.0.0.1", n.port(), 5s);
+        if (!conn) return std::int64_t{-1};
+        return status_code(conn->login(user, "pw", 5s).value_or("")).value_or(-1);
+    };
+    for (const Node* n : {&a, &b, &c}) {
+        EXPECT_TRUE(eventually([&] { return login_code(*n, "mallory") == 10008; })) << n->port();
+    }
+    ASSERT_EQ(post(c, "DELETE", "/api/users/mallory/ban"), 200);
+    for (const Node* n : {&a, &b, &c}) {
+        EXPECT_TRUE(eventually([&] { return login_code(*n, "mallory") == 10007; })) << n->port();
+    }
+}
+
 // Node b is SIGKILLed while alice (on a) streams to bob (on b). Within the lease bob is offline
 // everywhere, so what alice sends next lands in his inbox; bob reconnects to node c and finds
 // every message alice got an ack for: the offline ones pushed, all of them in history by seq.

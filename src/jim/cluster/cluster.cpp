@@ -191,6 +191,12 @@ void Cluster::membership_changed(std::string_view group, std::string_view user, 
     post_flush_locked();
 }
 
+void Cluster::ban_changed(std::string_view user, std::string_view reason, bool banned) {
+    std::lock_guard lock(out_mu_);
+    bans_.push_back({std::string(user), std::string(reason), banned});
+    post_flush_locked();
+}
+
 // ---------------------------------------------------------------------------------------------
 // The cluster's loop.
 
@@ -211,6 +217,7 @@ void Cluster::flush() {
     std::vector<std::string> out;
     std::vector<std::string> users;
     std::vector<wire::MembershipEntry> memberships;
+    std::vector<wire::BanEntry> bans;
     {
         std::lock_guard lock(out_mu_);
         flush_posted_ = false;
@@ -219,9 +226,11 @@ void Cluster::flush() {
         users.assign(dirty_users_.begin(), dirty_users_.end());
         dirty_users_.clear();
         memberships.swap(memberships_);
+        bans.swap(bans_);
     }
     if (!users.empty()) publish_presence(users);
     if (!memberships.empty()) publish_memberships(std::move(memberships));
+    if (!bans.empty()) publish_bans(std::move(bans));
     for (std::size_t i = 0; i < out.size(); ++i) {
         if (out[i].empty()) continue;
         if (!cmd_->up()) {
@@ -282,6 +291,17 @@ void Cluster::publish_memberships(std::vector<wire::MembershipEntry> entries) {
     a.incarnation = incarnation_;
     a.version = version_;
     a.membership = std::move(entries);
+    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+}
+
+void Cluster::publish_bans(std::vector<wire::BanEntry> entries) {
+    if (!cmd_->up()) return;
+    wire::Announcement a;
+    a.kind = AnnouncementKind::bans;
+    a.node = options_.node_id;
+    a.incarnation = incarnation_;
+    a.version = version_;
+    a.bans = std::move(entries);
     cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
 }
 
@@ -434,6 +454,10 @@ void Cluster::on_announcement(std::string_view payload) {
     if (a->kind == AnnouncementKind::membership) {
         for (const auto& m : a->membership)
             local_.membership_changed_elsewhere(m.group, m.user, m.joined);
+        return;
+    }
+    if (a->kind == AnnouncementKind::bans) {
+        for (const auto& b : a->bans) local_.ban_changed_elsewhere(b.user, b.reason, b.banned);
         return;
     }
     if (peers_.announce(*a, std::chrono::steady_clock::now())) read_snapshot(a->node);

@@ -11,6 +11,8 @@
 //   channels (`<prefix>:cluster:node:<id>`); a group message once to each node that holds a
 //   member, which fans out locally. Everything bound for one node during one pass of the
 //   cluster's loop is one PUBLISH (pipelined with the rest).
+// - Memberships and bans made on one node are announced; the others apply them in memory (the
+//   store has them already).
 // - Failures. While Redis is away the node keeps serving its own users, counts what it could
 //   not send and reports the link (up()); when the link comes back it rewrites its hash and
 //   re-reads every peer's. A peer not heard from within the lease is dropped with its users.
@@ -71,6 +73,9 @@ class LocalNode {
     // A group membership changed on another node.
     virtual void membership_changed_elsewhere(std::string_view group, std::string_view user,
                                               bool joined) = 0;
+    // A user was banned (or the ban lifted) on another node.
+    virtual void ban_changed_elsewhere(std::string_view user, std::string_view reason,
+                                       bool banned) = 0;
     // How many sessions `user` has on this node now.
     virtual std::uint32_t local_sessions(std::string_view user) = 0;
     // Every user with sessions on this node, and how many.
@@ -124,6 +129,8 @@ class Cluster {
                        std::uint8_t command, const SharedBytes& body);
     // Tells the other nodes that a membership changed here.
     void membership_changed(std::string_view group, std::string_view user, bool joined);
+    // Tells the other nodes that a ban was set or lifted here.
+    void ban_changed(std::string_view user, std::string_view reason, bool banned);
 
     // Sessions of `user` on other nodes.
     std::uint32_t remote_sessions(std::string_view user) const { return directory_.sessions(user); }
@@ -142,6 +149,7 @@ class Cluster {
     void flush();
     void publish_presence(const std::vector<std::string>& users);
     void publish_memberships(std::vector<wire::MembershipEntry> entries);
+    void publish_bans(std::vector<wire::BanEntry> entries);
     void rewrite_presence();  // after (re)connecting: the whole hash from the registry
     void heartbeat();
     void tick();
@@ -177,6 +185,7 @@ class Cluster {
     std::vector<std::string> out_;  // by NodeIndex
     std::set<std::string, std::less<>> dirty_users_;
     std::vector<wire::MembershipEntry> memberships_;
+    std::vector<wire::BanEntry> bans_;
     bool flush_posted_ = false;
 };
 

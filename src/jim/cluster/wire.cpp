@@ -67,6 +67,7 @@ bool known(AnnouncementKind k) {
         case AnnouncementKind::reset:
         case AnnouncementKind::bye:
         case AnnouncementKind::membership:
+        case AnnouncementKind::bans:
             return true;
     }
     return false;
@@ -117,6 +118,13 @@ std::string encode(const Announcement& a) {
             put_str(out, e.user);
             out.push_back(e.joined ? '\1' : '\0');
         }
+    } else if (a.kind == AnnouncementKind::bans) {
+        put_u32(out, static_cast<std::uint32_t>(a.bans.size()));
+        for (const auto& e : a.bans) {
+            put_str(out, e.user);
+            put_str(out, e.reason);
+            out.push_back(e.banned ? '\1' : '\0');
+        }
     } else {
         put_u32(out, 0);
     }
@@ -132,10 +140,11 @@ std::optional<Announcement> decode_announcement(std::string_view payload) {
     a.version = r.u64();
     const std::uint32_t n = r.u32();
     if (!r.ok() || !known(a.kind) || a.node.empty()) return std::nullopt;
-    const bool has_entries =
-        a.kind == AnnouncementKind::presence || a.kind == AnnouncementKind::membership;
+    const bool has_entries = a.kind == AnnouncementKind::presence ||
+                             a.kind == AnnouncementKind::membership ||
+                             a.kind == AnnouncementKind::bans;
     if (!has_entries && n != 0) return std::nullopt;
-    // Each entry takes at least 8 bytes ('P') or 9 ('M'): a count the payload cannot hold is
+    // Each entry takes at least 8 bytes ('P') or 9 ('M', 'K'): a count the payload cannot hold is
     // refused before anything is reserved.
     if (n > payload.size() / 8) return std::nullopt;
     for (std::uint32_t i = 0; i < n && r.ok(); ++i) {
@@ -144,7 +153,7 @@ std::optional<Announcement> decode_announcement(std::string_view payload) {
             e.user = r.str();
             e.sessions = r.u32();
             a.presence.push_back(std::move(e));
-        } else {
+        } else if (a.kind == AnnouncementKind::membership) {
             MembershipEntry e;
             e.group = r.str();
             e.user = r.str();
@@ -152,6 +161,14 @@ std::optional<Announcement> decode_announcement(std::string_view payload) {
             if (joined > 1) return std::nullopt;
             e.joined = joined == 1;
             a.membership.push_back(std::move(e));
+        } else {
+            BanEntry e;
+            e.user = r.str();
+            e.reason = r.str();
+            const std::uint8_t banned = r.byte();
+            if (banned > 1) return std::nullopt;
+            e.banned = banned == 1;
+            a.bans.push_back(std::move(e));
         }
     }
     if (!r.ok() || !r.done()) return std::nullopt;

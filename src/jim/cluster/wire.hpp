@@ -14,12 +14,14 @@
 //
 // The broadcast channel (`<prefix>:cluster:all`) carries one announcement per payload:
 //
-//   | byte | kind: 'P' presence, 'H' heartbeat, 'R' reset, 'B' bye, 'M' membership changes |
+//   | byte | kind: 'P' presence, 'H' heartbeat, 'R' reset, 'B' bye, 'M' membership changes, |
+//   |      | 'K' bans                                                                      |
 //   | str  | the announcing node's id                                                     |
 //   | u64  | its incarnation (random per process start)                                   |
 //   | u64  | its directory version after this announcement ('P', 'R'), or the current one  |
 //   | u32  | entries: 'P' (str user, u32 sessions on that node; 0 = gone),                  |
-//   |      | 'M' (str group, str user, byte 1 joined / 0 left); none for 'H', 'R', 'B'     |
+//   |      | 'M' (str group, str user, byte 1 joined / 0 left), 'K' (str user, str reason,  |
+//   |      | byte 1 banned / 0 lifted); none for 'H', 'R', 'B'                             |
 //
 // Decoders never trust a length: a truncated or overlong payload is refused as a whole.
 // Thread: any (pure).
@@ -51,7 +53,8 @@ enum class AnnouncementKind : std::uint8_t {
     heartbeat = 'H',
     reset = 'R',
     bye = 'B',
-    membership = 'M'
+    membership = 'M',
+    bans = 'K'
 };
 
 struct PresenceEntry {
@@ -65,6 +68,12 @@ struct MembershipEntry {
     bool joined = false;
 };
 
+struct BanEntry {
+    std::string user;
+    std::string reason;
+    bool banned = false;
+};
+
 struct Announcement {
     AnnouncementKind kind = AnnouncementKind::heartbeat;
     std::string node;
@@ -72,6 +81,7 @@ struct Announcement {
     std::uint64_t version = 0;
     std::vector<PresenceEntry> presence;      // 'P'
     std::vector<MembershipEntry> membership;  // 'M'
+    std::vector<BanEntry> bans;               // 'K'
 };
 
 std::string encode(const Announcement& a);

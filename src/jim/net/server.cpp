@@ -244,6 +244,10 @@ void Server::membership_changed(std::string_view group, std::string_view user, b
     if (cluster_ != nullptr) cluster_->membership_changed(group, user, joined);
 }
 
+void Server::ban_changed(std::string_view user, std::string_view reason, bool banned) {
+    if (cluster_ != nullptr) cluster_->ban_changed(user, reason, banned);
+}
+
 void Server::send_to_session(router::SessionRef session, std::uint8_t command,
                              const SharedBytes& body) {
     if (session)

@@ -92,6 +92,7 @@ class Server final : public service::Delivery, public api::Backend, public clust
                                 std::uint8_t command, const SharedBytes& body,
                                 router::SessionRef exclude) override;
     void membership_changed(std::string_view group, std::string_view user, bool joined) override;
+    void ban_changed(std::string_view user, std::string_view reason, bool banned) override;
     std::size_t close_user(std::string_view user, Errc reason) override;
     void send_to_session(router::SessionRef session, std::uint8_t command,
                          const SharedBytes& body) override;
@@ -127,6 +128,8 @@ class Server final : public service::Delivery, public api::Backend, public clust
     void deliver(std::vector<cluster::Inbound> batch) override;
     void membership_changed_elsewhere(std::string_view group, std::string_view user,
                                       bool joined) override;
+    void ban_changed_elsewhere(std::string_view user, std::string_view reason,
+                               bool banned) override;
     std::uint32_t local_sessions(std::string_view user) override;
     std::vector<std::pair<std::string, std::uint32_t>> local_presence() override;
 

@@ -35,6 +35,10 @@ void Server::membership_changed_elsewhere(std::string_view group, std::string_vi
     }
 }
 
+void Server::ban_changed_elsewhere(std::string_view user, std::string_view reason, bool banned) {
+    service_.apply_ban(user, reason, banned);
+}
+
 std::uint32_t Server::local_sessions(std::string_view user) {
     return static_cast<std::uint32_t>(registry_.sessions(user).size());
 }

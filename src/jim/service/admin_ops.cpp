@@ -28,6 +28,7 @@ Result<bool> failed(Errc e) {
 void CommandService::ban(std::string user, std::string reason, WorkerContext& ctx,
                          std::function<void(Result<bool>)> done) {
     const bool added = bans_.ban(user, reason);
+    delivery_.ban_changed(user, reason, true);
     delivery_.close_user(user, Errc::kicked);
     if (store_ == nullptr) return done(added);
     store_->put_ban(std::move(user), std::move(reason),
@@ -42,6 +43,7 @@ void CommandService::ban(std::string user, std::string reason, WorkerContext& ct
 void CommandService::unban(std::string user, WorkerContext& ctx,
                            std::function<void(Result<bool>)> done) {
     const bool removed = bans_.unban(user);
+    if (removed) delivery_.ban_changed(user, {}, false);
     if (store_ == nullptr || !removed) return done(removed);
     store_->remove_ban(std::move(user), [post = ctx.post, done = std::move(done)](Errc e) {
         post([e, done] {
@@ -49,6 +51,14 @@ void CommandService::unban(std::string user, WorkerContext& ctx,
             done(true);
         });
     });
+}
+
+void CommandService::apply_ban(std::string_view user, std::string_view reason, bool banned) {
+    if (banned) {
+        bans_.ban(user, reason);
+    } else {
+        bans_.unban(user);
+    }
 }
 
 void CommandService::load_bans() {

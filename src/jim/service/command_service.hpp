@@ -183,6 +183,8 @@ class CommandService {
     // Start-up, before the server takes logins: loads the stored bans. Blocks; throws
     // std::runtime_error when the store cannot be read (starting would let banned users in).
     void load_bans();
+    // A ban set or lifted on another node of the cluster (stored there already): memory only.
+    void apply_ban(std::string_view user, std::string_view reason, bool banned);
     const router::Bans& bans() const noexcept { return bans_; }
     // false if the group exists already (members, a name or an owner). The owner is a member.
     bool create_group(std::string_view group, std::string_view name, std::string_view owner,

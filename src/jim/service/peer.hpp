@@ -61,6 +61,13 @@ class Delivery {
         (void)user;
         (void)joined;
     }
+    // A ban was set or lifted on this node; the other nodes of a cluster apply it too (their
+    // sessions of the user are closed through close_user). Nothing to do on a single node.
+    virtual void ban_changed(std::string_view user, std::string_view reason, bool banned) {
+        (void)user;
+        (void)reason;
+        (void)banned;
+    }
     // Queues `body` for one session (if it is still alive).
     virtual void send_to_session(router::SessionRef session, std::uint8_t command,
                                  const SharedBytes& body) = 0;

@@ -85,14 +85,27 @@ TEST(ClusterWire, AnnouncementsRoundTrip) {
     EXPECT_EQ(dm->membership[1].user, "bob");
     EXPECT_FALSE(dm->membership[1].joined);
 
-    for (auto k : {AnnouncementKind::heartbeat, AnnouncementKind::reset, AnnouncementKind::bye}) {
+    Announcement k;
+    k.kind = AnnouncementKind::bans;
+    k.node = "n4";
+    k.bans = {{"mallory", "spam", true}, {"bob", "", false}};
+    const auto dk = decode_announcement(encode(k));
+    ASSERT_TRUE(dk);
+    ASSERT_EQ(dk->bans.size(), 2u);
+    EXPECT_EQ(dk->bans[0].user, "mallory");
+    EXPECT_EQ(dk->bans[0].reason, "spam");
+    EXPECT_TRUE(dk->bans[0].banned);
+    EXPECT_FALSE(dk->bans[1].banned);
+
+    for (auto kind :
+         {AnnouncementKind::heartbeat, AnnouncementKind::reset, AnnouncementKind::bye}) {
         Announcement h;
-        h.kind = k;
+        h.kind = kind;
         h.node = "n3";
         h.version = 7;
         const auto dh = decode_announcement(encode(h));
         ASSERT_TRUE(dh);
-        EXPECT_EQ(dh->kind, k);
+        EXPECT_EQ(dh->kind, kind);
         EXPECT_EQ(dh->version, 7u);
     }
 }
