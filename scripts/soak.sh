@@ -8,12 +8,14 @@
 # memory RocksDB accounts for itself (jim_store_*_bytes: block cache, memtables, table readers).
 # "Ours" is the anonymous part of the RSS (heap, stacks; not the binary's and libraries' pages,
 # which code paths run for the first time page in) minus that accounted memory: what the
-# server's own code holds, with the allocator's overhead (docs/storage.md, "Memory").
+# server's own code holds, with the allocator's overhead (docs/storage.md, "Memory"). "Live" is
+# the same without the allocator's overhead: jemalloc's allocated bytes minus RocksDB's figures
+# (jim_allocator_allocated_bytes; only when jim-server is linked with jemalloc).
 #
 # Pass when: no round lost, duplicated or misrouted a message or got an error ack; every round's
 # connections are closed on the server afterwards (jim_connections_open back to 0, socket
 # descriptors back to their first value); ours over the last 5 minutes is within 10% (+4 MiB) of
-# minutes 6-10 (the first minutes fill the allocator's pools); raw RSS over the last 5 minutes
+# minutes 6-10 (the first minutes fill the allocator's pools), and so is live; raw RSS over the last 5 minutes
 # stays under RSS minus RocksDB's figures at minutes 6-10 (+10% +4 MiB) plus RocksDB's configured
 # budget (block cache plus two memtables, docs/storage.md; 0 for the none engine, which has no
 # figures); and SIGTERM at the end stops the server with status 0. Both rules print their numbers.
@@ -82,7 +84,7 @@ rss_kb() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$server_p
 # Sockets only: RocksDB opens table files as it compacts, which is not a leak.
 fds() { find "/proc/$server_pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l; }
 
-echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
+echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,live_kb,alloc_meta_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
   >"$out/samples.csv"
 echo "soak: $minutes min at $rate msgs/s per user (200 users), store $engine, server pid $server_pid port $port, results in $out"
 failed=0
@@ -116,12 +118,17 @@ except Exception as e:
 PY
 )"
   # RSS and RocksDB's own figures, read back to back (a flush between them would skew ours).
-  read -r cache memtables readers <<<"$(metrics jim_store_block_cache_bytes \
-    jim_store_memtables_bytes jim_store_table_readers_bytes)"
+  read -r cache memtables readers allocated meta <<<"$(metrics jim_store_block_cache_bytes \
+    jim_store_memtables_bytes jim_store_table_readers_bytes jim_allocator_allocated_bytes \
+    jim_allocator_metadata_bytes)"
   read -r rss anon file <<<"$(rss_kb)"
   mem="$((cache / 1024)),$((memtables / 1024)),$((readers / 1024))"
   ours=$((anon - (cache + memtables + readers) / 1024))
-  echo "$m,$rss,$anon,$file,$mem,$ours,$now_fds,$open_conns,$row" | tee -a "$out/samples.csv"
+  # Live: what the program holds from the allocator minus RocksDB's part (0 without jemalloc).
+  live=0
+  [ "$allocated" != 0 ] && live=$(((allocated - cache - memtables - readers) / 1024))
+  echo "$m,$rss,$anon,$file,$mem,$ours,$live,$((meta / 1024)),$now_fds,$open_conns,$row" |
+    tee -a "$out/samples.csv"
   IFS=, read -r sent delivered lost dup misrouted ackerr _ _ bad <<<"$row"
   if [ -n "${bad:-}" ] || [ "$lost" != 0 ] || [ "$dup" != 0 ] || [ "$misrouted" != 0 ] ||
     [ "$ackerr" != 0 ] || [ "$sent" = 0 ] || [ "$open_conns" != 0 ] || [ "$now_fds" != "$base_fds" ]; then
@@ -155,6 +162,11 @@ print(f"soak: RSS kB per minute: {' '.join(map(str, rss))}")
 print(f"soak: RocksDB accounted kB per minute: {' '.join(map(str, accounted))}")
 print(f"soak: file-backed RSS kB per minute: {' '.join(map(str, file))}")
 print(f"soak: ours (anonymous RSS - accounted) kB per minute: {' '.join(map(str, ours))}")
+live = [int(r["live_kb"]) for r in rows]
+meta = [int(r["alloc_meta_kb"]) for r in rows]
+if any(live):
+    print(f"soak: live heap (allocated - accounted) kB per minute: {' '.join(map(str, live))}")
+    print(f"soak: allocator metadata kB per minute: {' '.join(map(str, meta))}")
 if len(rss) >= 15:
     early = statistics.median(ours[5:10])
     late = statistics.median(ours[-5:])
@@ -165,6 +177,14 @@ if len(rss) >= 15:
     print(f"soak: RSS median last 5 {late_rss:.0f} kB, limit {rss_limit:.0f} kB (RSS minus "
           f"RocksDB's figures at minutes 6-10, +10% +4 MiB, + RocksDB budget {budget} kB)")
     bad = False
+    if any(live):
+        live_early = statistics.median(live[5:10])
+        live_late = statistics.median(live[-5:])
+        live_limit = live_early * 1.10 + 4096
+        print(f"soak: live heap median minutes 6-10 {live_early:.0f} kB, last 5 {live_late:.0f} kB, "
+              f"limit {live_limit:.0f} kB")
+        if live_late > live_limit:
+            print("soak: the live heap grew beyond noise"); bad = True
     if late > limit:
         print("soak: our memory grew beyond noise"); bad = True
     if late_rss > rss_limit:

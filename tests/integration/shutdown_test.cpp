@@ -139,5 +139,33 @@ TEST(GracefulShutdown, ClientsAreToldAndAckedMessagesKept) {
     std::filesystem::remove_all(dir);
 }
 
+// jim-server linked with jemalloc reports the allocator's figures on /metrics (the soak judges
+// live memory by them).
+TEST(ServerProcess, MetricsCarryTheAllocatorsFigures) {
+#ifndef JIM_SERVER_HAS_JEMALLOC
+    GTEST_SKIP() << "jim-server is not linked with jemalloc in this build";
+#else
+    char tmpl[] = "/tmp/jim-alloc-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    Process server({kServer, "--port", "0", "--data-dir", dir, "--set", "server.host=127.0.0.1",
+                    "--set", "store.engine=none"});
+    ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
+    auto http = client::HttpClient::connect("127.0.0.1", port_of(server), 3s);
+    ASSERT_TRUE(http);
+    const auto res = http->request("GET", "/metrics");
+    ASSERT_TRUE(res);
+    std::map<std::string, long long> values;
+    const std::regex line(R"(\n(jim_allocator_[a-z_]+) (\d+))");
+    for (std::sregex_iterator it(res->body.begin(), res->body.end(), line), end; it != end; ++it) {
+        values[(*it)[1]] = std::stoll((*it)[2]);
+    }
+    EXPECT_GT(values["jim_allocator_allocated_bytes"], 0);
+    EXPECT_GE(values["jim_allocator_active_bytes"], values["jim_allocator_allocated_bytes"]);
+    EXPECT_GT(values["jim_allocator_metadata_bytes"], 0);
+    EXPECT_GE(values["jim_allocator_resident_bytes"], values["jim_allocator_active_bytes"]);
+    std::filesystem::remove_all(dir);
+#endif
+}
+
 }  // namespace
 }  // namespace jim::testing

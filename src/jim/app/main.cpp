@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "jim/app/allocator_stats.hpp"
 #include "jim/app/config.hpp"
 #include "jim/auth/authenticator.hpp"
 #include "jim/auth/jwt.hpp"
@@ -306,6 +307,9 @@ int main(int argc, char** argv) {
             });
         }
         if (cluster) server.set_cluster(cluster.get());  // started and stopped by the server
+#ifdef JIM_JEMALLOC
+        server.set_metrics_extension(&jim::app::allocator_metrics);
+#endif
         server.start();
         // A machine-readable line for scripts and tests that start the server on port 0.
         std::printf("jim-server %s listening on %s:%u\n", jim::kVersion, config.server.host.c_str(),

@@ -169,6 +169,7 @@ std::string Server::metrics_text() {
     m.family("jim_redis_link_up", "gauge", "1 while the Redis link is up; 0 when down or unused.");
     m.sample("jim_redis_link_up", {}, std::uint64_t{redis_link_up_ && redis_link_up_() ? 1u : 0u});
     if (cluster_ != nullptr) cluster_metrics(m);
+    if (metrics_extension_) metrics_extension_(m);
     return m.take();
 }
 

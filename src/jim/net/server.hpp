@@ -63,6 +63,11 @@ class Server final : public service::Delivery, public api::Backend, public clust
     // sets it once before start(). It is called at scrape time on a worker thread, so it must be
     // cheap and thread-safe, and answer true while the link is up. Unset, the gauge reads 0.
     void set_redis_link_source(std::function<bool()> up) { redis_link_up_ = std::move(up); }
+    // More samples for /metrics from the owner (main adds the allocator's figures when jemalloc
+    // is linked). Set once before start(); called at scrape time on a worker thread.
+    void set_metrics_extension(std::function<void(api::MetricsText&)> f) {
+        metrics_extension_ = std::move(f);
+    }
     // Makes this node part of a cluster (set once before start(); not owned, must outlive the
     // server): Delivery then reaches users on every node, and this node's presence changes are
     // announced. start() starts it on worker 0's loop, stop() stops it before the workers.
@@ -164,6 +169,7 @@ class Server final : public service::Delivery, public api::Backend, public clust
     std::atomic<bool> running_{false};
     store::MessageStore* store_;
     std::function<bool()> redis_link_up_;
+    std::function<void(api::MetricsText&)> metrics_extension_;
     cluster::Cluster* cluster_ = nullptr;
 };
 
