@@ -49,16 +49,23 @@ int ack_code(TcpClient& c) {
 
 class ClusterTest : public ::testing::Test {
   protected:
+    // Three cluster nodes a, b and c on this test's Redis, under key prefix `prefix`.
+    struct Trio {
+        Node a, b, c;
+        Trio(const RedisServer& redis, const std::string& prefix)
+            : a(redis, prefix, cluster_args(redis, "a")),
+              b(redis, prefix, cluster_args(redis, "b")),
+              c(redis, prefix, cluster_args(redis, "c")) {}
+        bool started() const { return a.port() != 0 && b.port() != 0 && c.port() != 0; }
+    };
+
     RedisServer redis;
 };
 
 TEST_F(ClusterTest, PrivateAndGroupChatAcrossThreeNodes) {
-    Node a(redis, "c1", cluster_args(redis, "a"));
-    Node b(redis, "c1", cluster_args(redis, "b"));
-    Node c(redis, "c1", cluster_args(redis, "c"));
-    ASSERT_NE(a.port(), 0) << a.process().err();
-    ASSERT_NE(b.port(), 0) << b.process().err();
-    ASSERT_NE(c.port(), 0) << c.process().err();
+    Trio nodes(redis, "c1");
+    ASSERT_TRUE(nodes.started());
+    auto& [a, b, c] = nodes;
     TcpClient alice = a.login("alice");
     TcpClient dave = a.login("dave");  // a second member on alice's node
     TcpClient bob = b.login("bob");
@@ -112,12 +119,12 @@ TEST_F(ClusterTest, PrivateAndGroupChatAcrossThreeNodes) {
 // A ban made through one node's admin API closes the user's sessions on every node and is
 // refused at login on every node; lifting it anywhere lets the user in everywhere.
 TEST_F(ClusterTest, ABanOnOneNodeHoldsOnEveryNode) {
-    Node a(redis, "c4", cluster_args(redis, "a"));
-    Node b(redis, "c4", cluster_args(redis, "b"));
-    Node c(redis, "c4", cluster_args(redis, "c"));
-    ASSERT_NE(a.port(), 0) << a.process().err();
-    ASSERT_NE(b.port(), 0) << b.process().err();
-    ASSERT_NE(c.port(), 0) << c.process().err();
+    Trio nodes(redis, "c4");
+    ASSERT_TRUE(nodes.started());
+    auto& [a, b, c] = nodes;
+    for (const Node* n : {&a, &b, &c}) {  // every node hears the others
+        ASSERT_TRUE(eventually([&] { return n->metric("jim_cluster_nodes") == 2; }));
+    }
     TcpClient mallory = b.login("mallory");
     ASSERT_TRUE(eventually([&] { return online_at(a, "mallory"); }));
     const auto post = [](const Node& n, const std::string& method, const std::string& path) {
@@ -224,12 +231,9 @@ TEST_F(ClusterTest, SigkilledNodesUsersGoOfflineAndFindEverythingElsewhere) {
 // Redis is killed under cross-node load and started again: no node crashes, /healthz and
 // /metrics report the degradation, and messages flow between the nodes again afterwards.
 TEST_F(ClusterTest, RedisRestartUnderLoadNoCrashAndTrafficResumes) {
-    Node a(redis, "c3", cluster_args(redis, "a"));
-    Node b(redis, "c3", cluster_args(redis, "b"));
-    Node c(redis, "c3", cluster_args(redis, "c"));
-    ASSERT_NE(a.port(), 0) << a.process().err();
-    ASSERT_NE(b.port(), 0) << b.process().err();
-    ASSERT_NE(c.port(), 0) << c.process().err();
+    Trio nodes(redis, "c3");
+    ASSERT_TRUE(nodes.started());
+    auto& [a, b, c] = nodes;
     TcpClient alice = a.login("alice");
     TcpClient bob = b.login("bob");
     TcpClient carol = c.login("carol");

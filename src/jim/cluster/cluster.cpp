@@ -93,7 +93,10 @@ void Cluster::start(asio::io_context& io) {
     sub_->set_message_handler([this](std::string_view channel, std::string_view payload) {
         on_message(channel, payload);
     });
-    sub_->on_up([this] { resync_all(); });  // announcements may have been missed meanwhile
+    sub_->on_up([this] {  // announcements may have been missed meanwhile
+        resync_all();
+        local_.announcements_missed();
+    });
     sub_->subscribe(all_channel_);
     sub_->subscribe(my_channel_);
     cmd_->start();
@@ -206,6 +209,19 @@ std::string Cluster::users_key(std::string_view node) const {
 std::string Cluster::version_key(std::string_view node) const {
     return options_.prefix + ":cluster:{n:" + std::string(node) + "}:ver";
 }
+wire::Announcement Cluster::announcement(wire::AnnouncementKind kind) const {
+    wire::Announcement a;
+    a.kind = kind;
+    a.node = options_.node_id;
+    a.incarnation = incarnation_;
+    a.version = version_;
+    return a;
+}
+
+void Cluster::publish(const wire::Announcement& a) {
+    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+}
+
 std::string Cluster::version_value() const {
     return std::to_string(incarnation_) + ':' + std::to_string(version_);
 }
@@ -249,11 +265,8 @@ void Cluster::flush() {
 // whole hash again when it is back.
 void Cluster::publish_presence(const std::vector<std::string>& users) {
     if (!cmd_->up()) return;
-    wire::Announcement a;
-    a.kind = AnnouncementKind::presence;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = ++version_;
+    ++version_;
+    wire::Announcement a = announcement(AnnouncementKind::presence);
     std::vector<std::string> set{"HSET", users_key(options_.node_id)};
     std::vector<std::string> del{"HDEL", users_key(options_.node_id)};
     for (const auto& u : users) {
@@ -277,7 +290,7 @@ void Cluster::publish_presence(const std::vector<std::string>& users) {
     cmd_->command({"SET", version_key(options_.node_id), version_value(), "PX", lease},
                   [](Reply) {});
     cmd_->command({"PEXPIRE", users_key(options_.node_id), lease}, [](Reply) {});
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(a);
     cmd_->command({"EXEC"}, [](Reply r) {
         if (!r.ok()) spdlog::warn("cluster: presence update failed: {}", r.str());
     });
@@ -285,24 +298,16 @@ void Cluster::publish_presence(const std::vector<std::string>& users) {
 
 void Cluster::publish_memberships(std::vector<wire::MembershipEntry> entries) {
     if (!cmd_->up()) return;
-    wire::Announcement a;
-    a.kind = AnnouncementKind::membership;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = version_;
+    wire::Announcement a = announcement(AnnouncementKind::membership);
     a.membership = std::move(entries);
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(a);
 }
 
 void Cluster::publish_bans(std::vector<wire::BanEntry> entries) {
     if (!cmd_->up()) return;
-    wire::Announcement a;
-    a.kind = AnnouncementKind::bans;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = version_;
+    wire::Announcement a = announcement(AnnouncementKind::bans);
     a.bans = std::move(entries);
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(a);
 }
 
 // After every (re)connect: Redis may have lost or expired this node's hash, so it is written
@@ -326,12 +331,7 @@ void Cluster::rewrite_presence() {
     cmd_->command({"SET", version_key(options_.node_id), version_value(), "PX", lease},
                   [](Reply) {});
     cmd_->command({"PEXPIRE", key, lease}, [](Reply) {});
-    wire::Announcement a;
-    a.kind = AnnouncementKind::reset;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = version_;
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(announcement(AnnouncementKind::reset));
     cmd_->command({"EXEC"}, [](Reply r) {
         if (!r.ok()) spdlog::warn("cluster: presence rewrite failed: {}", r.str());
     });
@@ -350,12 +350,7 @@ void Cluster::heartbeat() {
     cmd_->command({"SET", version_key(options_.node_id), version_value(), "PX", lease},
                   [](Reply) {});
     cmd_->command({"PEXPIRE", users_key(options_.node_id), lease}, [](Reply) {});
-    wire::Announcement a;
-    a.kind = AnnouncementKind::heartbeat;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = version_;
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(announcement(AnnouncementKind::heartbeat));
 }
 
 // Every third of a lease: renew ours, drop the peers whose lease ran out, and re-ask the
@@ -466,15 +461,11 @@ void Cluster::on_announcement(std::string_view payload) {
 
 void Cluster::say_goodbye() {
     if (!cmd_ || !cmd_->up()) return;
-    wire::Announcement a;
-    a.kind = AnnouncementKind::bye;
-    a.node = options_.node_id;
-    a.incarnation = incarnation_;
-    a.version = version_;
+    const wire::Announcement a = announcement(AnnouncementKind::bye);
     cmd_->command({"DEL", users_key(options_.node_id), version_key(options_.node_id)},
                   [](Reply) {});
     cmd_->command({"ZREM", options_.prefix + ":cluster:nodes", options_.node_id}, [](Reply) {});
-    cmd_->command({"PUBLISH", all_channel_, wire::encode(a)}, [](Reply) {});
+    publish(a);
 }
 
 }  // namespace jim::cluster

@@ -76,6 +76,9 @@ class LocalNode {
     // A user was banned (or the ban lifted) on another node.
     virtual void ban_changed_elsewhere(std::string_view user, std::string_view reason,
                                        bool banned) = 0;
+    // The subscriber link is (again) up: announcements may have been missed meanwhile; the
+    // node re-reads what it keeps of them (the stored bans).
+    virtual void announcements_missed() = 0;
     // How many sessions `user` has on this node now.
     virtual std::uint32_t local_sessions(std::string_view user) = 0;
     // Every user with sessions on this node, and how many.
@@ -161,6 +164,9 @@ class Cluster {
     std::string users_key(std::string_view node) const;
     std::string version_key(std::string_view node) const;
     std::string version_value() const;
+    // An announcement from this node with its current version; publish() sends one.
+    wire::Announcement announcement(wire::AnnouncementKind kind) const;
+    void publish(const wire::Announcement& a);
     void say_goodbye();
 
     const ClusterOptions options_;

@@ -135,6 +135,7 @@ class Server final : public service::Delivery, public api::Backend, public clust
                                       bool joined) override;
     void ban_changed_elsewhere(std::string_view user, std::string_view reason,
                                bool banned) override;
+    void announcements_missed() override;
     std::uint32_t local_sessions(std::string_view user) override;
     std::vector<std::pair<std::string, std::uint32_t>> local_presence() override;
 

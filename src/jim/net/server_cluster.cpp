@@ -39,6 +39,10 @@ void Server::ban_changed_elsewhere(std::string_view user, std::string_view reaso
     service_.apply_ban(user, reason, banned);
 }
 
+void Server::announcements_missed() {
+    service_.refresh_bans();
+}
+
 std::uint32_t Server::local_sessions(std::string_view user) {
     return static_cast<std::uint32_t>(registry_.sessions(user).size());
 }

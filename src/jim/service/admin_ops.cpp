@@ -61,6 +61,14 @@ void CommandService::apply_ban(std::string_view user, std::string_view reason, b
     }
 }
 
+void CommandService::refresh_bans() {
+    if (store_ == nullptr) return;
+    store_->bans([this](Result<std::vector<store::Ban>> bans) {
+        if (!bans) return;  // asked again at the next reconnect
+        for (const auto& b : *bans) bans_.ban(b.user, b.reason);
+    });
+}
+
 void CommandService::load_bans() {
     if (store_ == nullptr) return;
     auto loaded = std::make_shared<std::promise<Result<std::vector<store::Ban>>>>();

@@ -185,6 +185,10 @@ class CommandService {
     void load_bans();
     // A ban set or lifted on another node of the cluster (stored there already): memory only.
     void apply_ban(std::string_view user, std::string_view reason, bool banned);
+    // Adds the stored bans this node does not hold (announcements missed while the cluster's
+    // subscriber link was down or not yet up). Additive: a missed lift keeps the user banned
+    // here until the next start. Asynchronous; Thread: any.
+    void refresh_bans();
     const router::Bans& bans() const noexcept { return bans_; }
     // false if the group exists already (members, a name or an owner). The owner is a member.
     bool create_group(std::string_view group, std::string_view name, std::string_view owner,
