@@ -84,7 +84,7 @@ rss_kb() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$server_p
 # Sockets only: RocksDB opens table files as it compacts, which is not a leak.
 fds() { find "/proc/$server_pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l; }
 
-echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,live_kb,alloc_meta_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
+echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,live_kb,alloc_meta_kb,alloc_resident_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
   >"$out/samples.csv"
 echo "soak: $minutes min at $rate msgs/s per user (200 users), store $engine, server pid $server_pid port $port, results in $out"
 failed=0
@@ -118,16 +118,16 @@ except Exception as e:
 PY
 )"
   # RSS and RocksDB's own figures, read back to back (a flush between them would skew ours).
-  read -r cache memtables readers allocated meta <<<"$(metrics jim_store_block_cache_bytes \
-    jim_store_memtables_bytes jim_store_table_readers_bytes jim_allocator_allocated_bytes \
-    jim_allocator_metadata_bytes)"
+  read -r cache memtables readers allocated meta resident <<<"$(metrics \
+    jim_store_block_cache_bytes jim_store_memtables_bytes jim_store_table_readers_bytes \
+    jim_allocator_allocated_bytes jim_allocator_metadata_bytes jim_allocator_resident_bytes)"
   read -r rss anon file <<<"$(rss_kb)"
   mem="$((cache / 1024)),$((memtables / 1024)),$((readers / 1024))"
   ours=$((anon - (cache + memtables + readers) / 1024))
   # Live: what the program holds from the allocator minus RocksDB's part (0 without jemalloc).
   live=0
   [ "$allocated" != 0 ] && live=$(((allocated - cache - memtables - readers) / 1024))
-  echo "$m,$rss,$anon,$file,$mem,$ours,$live,$((meta / 1024)),$now_fds,$open_conns,$row" |
+  echo "$m,$rss,$anon,$file,$mem,$ours,$live,$((meta / 1024)),$((resident / 1024)),$now_fds,$open_conns,$row" |
     tee -a "$out/samples.csv"
   IFS=, read -r sent delivered lost dup misrouted ackerr _ _ bad <<<"$row"
   if [ -n "${bad:-}" ] || [ "$lost" != 0 ] || [ "$dup" != 0 ] || [ "$misrouted" != 0 ] ||
@@ -167,6 +167,8 @@ meta = [int(r["alloc_meta_kb"]) for r in rows]
 if any(live):
     print(f"soak: live heap (allocated - accounted) kB per minute: {' '.join(map(str, live))}")
     print(f"soak: allocator metadata kB per minute: {' '.join(map(str, meta))}")
+    resident = [int(r["alloc_resident_kb"]) for r in rows]
+    print(f"soak: allocator resident kB per minute: {' '.join(map(str, resident))}")
 if len(rss) >= 15:
     early = statistics.median(ours[5:10])
     late = statistics.median(ours[-5:])
