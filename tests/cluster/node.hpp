@@ -51,13 +51,7 @@ class Node {
             argv.push_back(e);
         }
         process_ = std::make_unique<Process>(argv);
-        if (process_->wait_for_output("listening on", 15s)) {
-            std::smatch m;
-            const std::string out = process_->out();
-            if (std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) {
-                port_ = static_cast<std::uint16_t>(std::stoi(m[1]));
-            }
-        }
+        if (process_->wait_for_output("listening on", 15s)) port_ = process_->listening_port();
     }
     ~Node() {
         process_.reset();

@@ -14,6 +14,7 @@
 #include "client/test_jwt.hpp"
 #include "client/test_tls.hpp"
 #include "process.hpp"
+#include "support/history.hpp"
 
 namespace jim::testing {
 namespace {
@@ -163,13 +164,6 @@ TEST(ServerCli, JwtModeWithoutAUsableKeyIsAStartupError) {
 namespace jim::testing {
 namespace {
 
-std::uint16_t port_of(const Process& p) {
-    std::smatch m;
-    const std::string out = p.out();
-    if (!std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) return 0;
-    return static_cast<std::uint16_t>(std::stoi(m[1]));
-}
-
 // Issue P4: a message acknowledged to its sender is never lost by kill -9. The client streams
 // 20,000 messages with 64 in flight; the server is SIGKILLed at a random moment after at least
 // 10,000 acks, restarted on the same data dir, and every acked message must be in history, in
@@ -194,7 +188,7 @@ TEST(ServerCrash, AckedMessagesSurviveSigkill) {
     {
         Process server(args);
         ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
-        auto c = client::TcpClient::connect("127.0.0.1", port_of(server), 3s);
+        auto c = client::TcpClient::connect("127.0.0.1", server.listening_port(), 3s);
         ASSERT_TRUE(c.has_value());
         ASSERT_EQ(client::status_code(c->login("writer", "pw", 3s).value_or("")), 10007);
         int sent = 0;
@@ -220,26 +214,10 @@ TEST(ServerCrash, AckedMessagesSurviveSigkill) {
 
     Process server(args);
     ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
-    auto c = client::TcpClient::connect("127.0.0.1", port_of(server), 3s);
+    auto c = client::TcpClient::connect("127.0.0.1", server.listening_port(), 3s);
     ASSERT_TRUE(c.has_value());
     ASSERT_EQ(client::status_code(c->login("writer", "pw", 3s).value_or("")), 10007);
-    std::vector<std::pair<std::int64_t, std::string>> history;
-    std::int64_t after = 0;
-    while (true) {  // page through the conversation with afterSeq
-        ASSERT_TRUE(c->send(19, R"({"cmd":19,"type":1,"userId":"writer","fromUserId":"reader",)"
-                                R"("afterSeq":)" +
-                                    std::to_string(after) + "}"));
-        const auto f = c->read_until(20, 10s);
-        ASSERT_TRUE(f);
-        const auto o = client::parse_object(f->body);
-        ASSERT_EQ(o->at("code").as_int64(), 10018) << f->body;
-        const auto& page = o->at("data").at("friends").at("reader").as_array();
-        if (page.empty()) break;
-        for (const auto& m : page) {
-            history.emplace_back(m.at("seq").as_int64(), std::string(m.at("content").as_string()));
-        }
-        after = history.back().first;
-    }
+    const auto history = page_history(*c, "writer", "reader");
     // No gap: seq runs 1..N. In order: content matches what was sent in that order.
     for (std::size_t i = 0; i < history.size(); ++i) {
         ASSERT_EQ(history[i].first, static_cast<std::int64_t>(i + 1));

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -92,6 +94,12 @@ class Process {
     }
 
     const std::string& out() const { return stdout_; }
+    // The port of jim-server's "listening on HOST:PORT" line on stdout so far, or 0.
+    std::uint16_t listening_port() const {
+        std::smatch m;
+        if (!std::regex_search(stdout_, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) return 0;
+        return static_cast<std::uint16_t>(std::stoi(m[1]));
+    }
     const std::string& err() const { return stderr_; }
 
   private:

@@ -11,6 +11,7 @@
 #include "client/client.hpp"
 #include "client/ws_client.hpp"
 #include "process.hpp"
+#include "support/history.hpp"
 
 namespace jim::testing {
 namespace {
@@ -18,13 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 
 const std::string kServer = JIM_SERVER_BIN;
-
-std::uint16_t port_of(const Process& p) {
-    std::smatch m;
-    const std::string out = p.out();
-    if (!std::regex_search(out, m, std::regex(R"(listening on [0-9.]+:(\d+))"))) return 0;
-    return static_cast<std::uint16_t>(std::stoi(m[1]));
-}
 
 std::string chat(int i) {
     return R"({"cmd":11,"chatType":2,"to":"bob","content":"bye-)" + std::to_string(i) + "\"}";
@@ -49,7 +43,7 @@ TEST(GracefulShutdown, ClientsAreToldAndAckedMessagesKept) {
     {
         Process server(args);
         ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
-        const auto port = port_of(server);
+        const auto port = server.listening_port();
         auto alice = client::TcpClient::connect("127.0.0.1", port, 3s);
         ASSERT_TRUE(alice);
         ASSERT_EQ(client::status_code(alice->login("alice", "pw", 3s).value_or("")), 10007);
@@ -107,26 +101,11 @@ TEST(GracefulShutdown, ClientsAreToldAndAckedMessagesKept) {
     // Every acked message is in the store after a restart: page bob's history with alice.
     Process server(args);
     ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
-    auto alice = client::TcpClient::connect("127.0.0.1", port_of(server), 3s);
+    auto alice = client::TcpClient::connect("127.0.0.1", server.listening_port(), 3s);
     ASSERT_TRUE(alice);
     ASSERT_EQ(client::status_code(alice->login("alice", "pw", 3s).value_or("")), 10007);
     std::map<std::int64_t, std::string> history;
-    std::int64_t after = 0;
-    while (true) {
-        ASSERT_TRUE(alice->send(19, R"({"cmd":19,"type":1,"userId":"alice","fromUserId":"bob",)"
-                                    R"("afterSeq":)" +
-                                        std::to_string(after) + "}"));
-        const auto f = alice->read_until(20, 5s);
-        ASSERT_TRUE(f);
-        const auto o = client::parse_object(f->body);
-        ASSERT_EQ(o->at("code").as_int64(), 10018) << f->body;
-        const auto& page = o->at("data").at("friends").at("bob").as_array();
-        if (page.empty()) break;
-        for (const auto& m : page) {
-            after = m.at("seq").as_int64();
-            history[after] = std::string(m.at("content").as_string());
-        }
-    }
+    for (auto& [seq, content] : page_history(*alice, "alice", "bob")) history[seq] = content;
     EXPECT_GE(history.size(), acked.size());
     RecordProperty("acked", static_cast<int>(acked.size()));
     RecordProperty("stored", static_cast<int>(history.size()));
@@ -150,7 +129,7 @@ TEST(ServerProcess, MetricsCarryTheAllocatorsFigures) {
     Process server({kServer, "--port", "0", "--data-dir", dir, "--set", "server.host=127.0.0.1",
                     "--set", "store.engine=none"});
     ASSERT_TRUE(server.wait_for_output("listening on", 10s)) << server.err();
-    auto http = client::HttpClient::connect("127.0.0.1", port_of(server), 3s);
+    auto http = client::HttpClient::connect("127.0.0.1", server.listening_port(), 3s);
     ASSERT_TRUE(http);
     const auto res = http->request("GET", "/metrics");
     ASSERT_TRUE(res);
