@@ -26,10 +26,15 @@ std::string_view to_string(LinkState state) {
 
 // The socket of one hiredis context, watched through Asio. Asio's epoll reactor is
 // edge-triggered while hiredis reads at most 16 KiB per call, so a read pass loops while the
-// kernel still holds bytes (FIONREAD). hiredis asks for write interest whenever it has queued a
-// command; the socket is almost always writable then (no edge would come), so the first write is
-// posted rather than waited for, which also gathers every command of the current pass into one
-// write. Only a write that could not finish (a full send buffer, so an edge will come) waits.
+// kernel still holds bytes (FIONREAD), and a long pass yields through a posted continuation.
+// At most one readiness wait is pending at any time (`waiting`), whoever armed it: hiredis's
+// add_read hook during a pass, or the pass itself when the kernel is empty. A continuation must
+// not clear that flag: it once did, each long pass then left one more wait pending, and every
+// later reply woke all of them (a cluster node spun on EAGAIN reads after a heavy run).
+// hiredis asks for write interest whenever it has queued a command; the socket is almost always
+// writable then (no edge would come), so the first write is posted rather than waited for, which
+// also gathers every command of the current pass into one write. Only a write that could not
+// finish (a full send buffer, so an edge will come) waits.
 // Pending handlers hold a shared_ptr; `dead` (set by hiredis's cleanup hook when it frees the
 // context) makes them do nothing.
 struct Link::Watch : std::enable_shared_from_this<Link::Watch> {
@@ -40,19 +45,23 @@ struct Link::Watch : std::enable_shared_from_this<Link::Watch> {
     redisAsyncContext* ac;
     bool want_read = false;
     bool want_write = false;
-    bool reading = false;  // a read wait is pending
-    bool writing = false;  // a write wait or posted write is pending
+    bool waiting = false;     // a read-readiness wait is pending
+    bool continuing = false;  // a read pass's continuation is posted
+    bool writing = false;     // a write wait or posted write is pending
     bool dead = false;
 
     static constexpr int kMaxReadsPerPass = 64;
 
     void arm_read() {
-        if (reading || dead) return;
-        reading = true;
+        if (waiting || dead) return;
+        waiting = true;
         socket.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                           [self = shared_from_this()](boost::system::error_code ec) {
-                              self->reading = false;
-                              if (!ec) self->read_pass();
+                              self->waiting = false;
+                              if (ec || self->dead) return;
+                              static_cast<Link*>(self->ac->data)
+                                  ->stats_.read_wakeups.fetch_add(1, std::memory_order_relaxed);
+                              self->read_pass();
                           });
     }
 
@@ -68,9 +77,10 @@ struct Link::Watch : std::enable_shared_from_this<Link::Watch> {
             }
         }
         // More is waiting: yield to other handlers and continue.
-        reading = true;
+        if (continuing) return;
+        continuing = true;
         boost::asio::post(socket.get_executor(), [self = shared_from_this()] {
-            self->reading = false;
+            self->continuing = false;
             self->read_pass();
         });
     }

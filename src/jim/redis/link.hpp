@@ -69,6 +69,9 @@ struct LinkStats {
     std::atomic<std::uint64_t> connect_failures{0};
     std::atomic<std::uint64_t> disconnects{0};      // established connections lost
     std::atomic<std::uint64_t> failed_commands{0};  // answered with `none`
+    // Read-readiness waits that completed (each starts a read pass): about one per burst of
+    // replies; many more than replies would mean the link wakes for nothing.
+    std::atomic<std::uint64_t> read_wakeups{0};
 };
 
 class Link {

@@ -183,6 +183,42 @@ TEST(RedisLink, LargeRepliesAndArraysArriveWhole) {
     EXPECT_TRUE(loop.eventually([&] { return error_seen; }));
 }
 
+// Replies far larger than one read pass (64 reads of 16 KiB) make the link continue a pass
+// through a posted handler. Each continuation once left one more readiness wait pending, and
+// every later reply then woke all of them: a cluster node's subscriber link spun on EAGAIN reads
+// after a heavy run. Afterwards one small reply must still cost about one wake-up.
+TEST(RedisLink, LongReadPassesLeaveOneReadinessWaitBehind) {
+    testing::RedisServer server;
+    Loop loop;
+    Link& link = loop.open(server.port());
+    ASSERT_TRUE(loop.eventually([&] { return link.up(); }));
+    const std::string big(3 << 20, 'x');
+    int answered = 0;
+    constexpr int kGets = 6;  // 18 MiB of replies: many continued passes
+    loop.run([&] {
+        link.command({"SET", "big", big}, {});
+        for (int i = 0; i < kGets; ++i) {
+            link.command({"GET", "big"},
+                         [&](Reply r) { answered += r.str().size() == big.size(); });
+        }
+    });
+    ASSERT_TRUE(loop.eventually([&] { return answered == kGets; }, 30s));
+
+    constexpr int kPings = 200;
+    int pongs = 0;
+    std::function<void()> ping = [&] {
+        link.command({"PING"}, [&](Reply r) {
+            if (r.ok() && ++pongs < kPings) ping();
+        });
+    };
+    const auto before = link.stats().read_wakeups.load();
+    loop.run(ping);
+    ASSERT_TRUE(loop.eventually([&] { return pongs == kPings; }));
+    const auto wakeups = link.stats().read_wakeups.load() - before;
+    EXPECT_GE(wakeups, static_cast<std::uint64_t>(kPings) / 2);  // the counter counts
+    EXPECT_LE(wakeups, static_cast<std::uint64_t>(kPings) * 2) << "woken for nothing";
+}
+
 TEST(RedisLink, DownAtStartFailsFastThenConnectsWhenRedisAppears) {
     testing::RedisServer server;
     server.kill();
