@@ -50,7 +50,6 @@ start_node() {
         --set store.engine="$store" --set store.redis="redis://127.0.0.1:$rport" \
         --set store.redis_prefix=bench "$@" >"$tmp/$name.out" 2>&1 &
     local pid=$!
-    pids+=("$pid")
     for _ in $(seq 200); do
         if grep -q "listening on" "$tmp/$name.out"; then break; fi
         sleep 0.05
@@ -95,9 +94,13 @@ print(json.dumps({"run": label, "msgs_per_s": r.get("msgs_per_s"), "received": r
 PY
 }
 
+# start_node runs in a subshell (process substitution): the caller records each node's PID.
 read -r one one_port < <(start_node one)
+pids+=("$one")
 read -r a a_port < <(start_node a $(cluster_args a))
+pids+=("$a")
 read -r b b_port < <(start_node b $(cluster_args b))
+pids+=("$b")
 sleep 1  # the nodes find each other (announcements, snapshots)
 
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), store $store"

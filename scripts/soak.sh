@@ -7,9 +7,13 @@
 # After each round it samples the server's RSS, open descriptors and /metrics, including the
 # memory RocksDB accounts for itself (jim_store_*_bytes: block cache, memtables, table readers).
 # "Ours" is the anonymous part of the RSS (heap, stacks; not the binary's and libraries' pages,
-# which code paths run for the first time page in) minus that accounted memory: what the
-# server's own code holds, with the allocator's overhead (docs/storage.md, "Memory"). "Live" is
-# the same without the allocator's overhead: jemalloc's allocated bytes minus RocksDB's figures
+# which code paths run for the first time page in) minus that accounted memory and minus the
+# pages the program has already freed and jemalloc returns within dirty_decay_ms (10 s;
+# jim_allocator_dirty_bytes, 0 without jemalloc): what the server's own code holds, with the
+# allocator's lasting overhead (docs/storage.md, "Memory"). Those freed pages are transient, but
+# how many a one-off sample catches depends on what was freed in the 10 s before it: from 0.5 to
+# 6 MiB in steady operation, 70 MiB right after a memtable flush. "Live" is the same without the
+# allocator's overhead: jemalloc's allocated bytes minus RocksDB's figures
 # (jim_allocator_allocated_bytes; only when jim-server is linked with jemalloc).
 #
 # Pass when: no round lost, duplicated or misrouted a message or got an error ack; every round's
@@ -84,7 +88,7 @@ rss_kb() { awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s ", $2}' "/proc/$server_p
 # Sockets only: RocksDB opens table files as it compacts, which is not a leak.
 fds() { find "/proc/$server_pid/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l; }
 
-echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,live_kb,alloc_meta_kb,alloc_resident_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
+echo "minute,rss_kb,rss_anon_kb,rss_file_kb,block_cache_kb,memtables_kb,table_readers_kb,ours_kb,live_kb,alloc_meta_kb,alloc_resident_kb,alloc_dirty_kb,sockets,open_conns,sent,delivered,lost,duplicated,misrouted,ack_errors,msgs_per_s,p99_us" \
   >"$out/samples.csv"
 echo "soak: $minutes min at $rate msgs/s per user (200 users), store $engine, server pid $server_pid port $port, results in $out"
 failed=0
@@ -118,16 +122,17 @@ except Exception as e:
 PY
 )"
   # RSS and RocksDB's own figures, read back to back (a flush between them would skew ours).
-  read -r cache memtables readers allocated meta resident <<<"$(metrics \
+  read -r cache memtables readers allocated meta resident dirty <<<"$(metrics \
     jim_store_block_cache_bytes jim_store_memtables_bytes jim_store_table_readers_bytes \
-    jim_allocator_allocated_bytes jim_allocator_metadata_bytes jim_allocator_resident_bytes)"
+    jim_allocator_allocated_bytes jim_allocator_metadata_bytes jim_allocator_resident_bytes \
+    jim_allocator_dirty_bytes)"
   read -r rss anon file <<<"$(rss_kb)"
   mem="$((cache / 1024)),$((memtables / 1024)),$((readers / 1024))"
-  ours=$((anon - (cache + memtables + readers) / 1024))
+  ours=$((anon - (cache + memtables + readers + dirty) / 1024))
   # Live: what the program holds from the allocator minus RocksDB's part (0 without jemalloc).
   live=0
   [ "$allocated" != 0 ] && live=$(((allocated - cache - memtables - readers) / 1024))
-  echo "$m,$rss,$anon,$file,$mem,$ours,$live,$((meta / 1024)),$((resident / 1024)),$now_fds,$open_conns,$row" |
+  echo "$m,$rss,$anon,$file,$mem,$ours,$live,$((meta / 1024)),$((resident / 1024)),$((dirty / 1024)),$now_fds,$open_conns,$row" |
     tee -a "$out/samples.csv"
   IFS=, read -r sent delivered lost dup misrouted ackerr _ _ bad <<<"$row"
   if [ -n "${bad:-}" ] || [ "$lost" != 0 ] || [ "$dup" != 0 ] || [ "$misrouted" != 0 ] ||
@@ -153,7 +158,8 @@ budget = int(sys.argv[2])
 rss = [int(r["rss_kb"]) for r in rows]
 file = [int(r["rss_file_kb"]) for r in rows]
 ours = [int(r["ours_kb"]) for r in rows]
-accounted = [int(r["rss_anon_kb"]) - o for r, o in zip(rows, ours)]
+accounted = [int(r["block_cache_kb"]) + int(r["memtables_kb"]) + int(r["table_readers_kb"])
+             for r in rows]
 rest = [r - a for r, a in zip(rss, accounted)]  # RSS minus RocksDB's figures
 sent = sum(int(r["sent"]) for r in rows)
 delivered = sum(int(r["delivered"]) for r in rows)
@@ -161,7 +167,7 @@ print(f"soak: {len(rows)} rounds, {sent} messages sent, {delivered} delivered in
 print(f"soak: RSS kB per minute: {' '.join(map(str, rss))}")
 print(f"soak: RocksDB accounted kB per minute: {' '.join(map(str, accounted))}")
 print(f"soak: file-backed RSS kB per minute: {' '.join(map(str, file))}")
-print(f"soak: ours (anonymous RSS - accounted) kB per minute: {' '.join(map(str, ours))}")
+print(f"soak: ours (anonymous RSS - accounted - allocator dirty) kB per minute: {' '.join(map(str, ours))}")
 live = [int(r["live_kb"]) for r in rows]
 meta = [int(r["alloc_meta_kb"]) for r in rows]
 if any(live):
@@ -169,6 +175,8 @@ if any(live):
     print(f"soak: allocator metadata kB per minute: {' '.join(map(str, meta))}")
     resident = [int(r["alloc_resident_kb"]) for r in rows]
     print(f"soak: allocator resident kB per minute: {' '.join(map(str, resident))}")
+    dirty = [int(r["alloc_dirty_kb"]) for r in rows]
+    print(f"soak: allocator dirty (freed, not yet returned) kB per minute: {' '.join(map(str, dirty))}")
 if len(rss) >= 15:
     early = statistics.median(ours[5:10])
     late = statistics.median(ours[-5:])

@@ -142,6 +142,8 @@ TEST(ServerProcess, MetricsCarryTheAllocatorsFigures) {
     EXPECT_GE(values["jim_allocator_active_bytes"], values["jim_allocator_allocated_bytes"]);
     EXPECT_GT(values["jim_allocator_metadata_bytes"], 0);
     EXPECT_GE(values["jim_allocator_resident_bytes"], values["jim_allocator_active_bytes"]);
+    ASSERT_TRUE(values.contains("jim_allocator_dirty_bytes"));  // freed, not yet returned
+    EXPECT_LE(values["jim_allocator_dirty_bytes"], values["jim_allocator_resident_bytes"]);
     std::filesystem::remove_all(dir);
 #endif
 }

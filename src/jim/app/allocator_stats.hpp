@@ -8,7 +8,7 @@
 
 namespace jim::app {
 
-// jim_allocator_{allocated,active,metadata,resident}_bytes, refreshed at each call.
+// jim_allocator_{allocated,active,metadata,resident,dirty}_bytes, refreshed at each call.
 void allocator_metrics(api::MetricsText& m);
 
 }  // namespace jim::app

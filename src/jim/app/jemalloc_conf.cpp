@@ -44,6 +44,17 @@ void allocator_metrics(api::MetricsText& m) {
         m.family(row.name, "gauge", row.help);
         m.sample(row.name, {}, static_cast<std::uint64_t>(value));
     }
+    // Freed pages every arena still holds (MALLCTL_ARENAS_ALL sums them): they leave after
+    // dirty_decay_ms, so a level that stays up says the decay is not running.
+    std::size_t page = 0;
+    std::size_t dirty = 0;
+    std::size_t size = sizeof page;
+    if (mallctl("arenas.page", &page, &size, nullptr, 0) == 0 &&
+        mallctl("stats.arenas.4096.pdirty", &dirty, &size, nullptr, 0) == 0) {
+        m.family("jim_allocator_dirty_bytes", "gauge",
+                 "Freed pages the allocator holds until dirty_decay_ms returns them.");
+        m.sample("jim_allocator_dirty_bytes", {}, static_cast<std::uint64_t>(dirty * page));
+    }
 }
 
 }  // namespace jim::app
