@@ -28,6 +28,9 @@
 #                                              rounds.jsonl); ENGINE rocksdb (default) or none
 #   JIM_BIN_DIR=DIR to take jim-server and jim-bench from DIR instead of build/bin
 set -euo pipefail
+# The whole script is one block, read before it runs: editing this file during a soak (a long
+# one takes hours) must not change the running one (bash otherwise reads a script as it goes).
+{
 
 minutes="${1:-30}"
 rate="${2:-5}"
@@ -205,3 +208,4 @@ else:
 PY
 if [ "$failed" = 0 ]; then echo "soak: PASS"; else echo "soak: FAIL"; fi
 exit "$failed"
+}
