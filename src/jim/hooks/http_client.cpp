@@ -1,5 +1,7 @@
 #include "jim/hooks/http_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -17,11 +21,14 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <deque>
 #include <thread>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 namespace jim::hooks {
@@ -31,6 +38,8 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using SteadyClock = std::chrono::steady_clock;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -42,28 +51,105 @@ struct Request {
     std::function<void(HttpResult)> done;
 };
 
+// One connection; Stream is PlainStream (http) or TlsStream (https), the only difference
+// between the two paths of the client.
+template <class Stream>
 struct Conn {
-    explicit Conn(asio::io_context& io) : stream(io) {}
-    beast::tcp_stream stream;
+    template <class... Args>
+    explicit Conn(Args&&... args) : stream(std::forward<Args>(args)...) {}
+    Stream stream;
     beast::flat_buffer buffer;
 };
 
+template <class Stream>
+using IdleConns = std::vector<std::unique_ptr<Conn<Stream>>>;
+
 struct Host {
-    std::vector<std::unique_ptr<Conn>> idle;
+    // The key names the scheme, so a host is http or https and one of these stays empty.
+    IdleConns<PlainStream> plain_idle;
+    IdleConns<TlsStream> tls_idle;
     std::size_t active = 0;
     std::deque<Request> waiting;
+
+    template <class Stream>
+    IdleConns<Stream>& idle() {
+        if constexpr (std::is_same_v<Stream, TlsStream>) {
+            return tls_idle;
+        } else {
+            return plain_idle;
+        }
+    }
 };
 
 // The server closed a kept-alive connection while it sat idle: the request never reached it.
+// (A TLS peer that closes without close_notify shows as stream_truncated.)
 bool stale_connection(const boost::system::error_code& ec) {
     return ec == http::error::end_of_stream || ec == asio::error::eof ||
-           ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+           ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::ssl::error::stream_truncated;
+}
+
+boost::system::error_code last_ssl_error() {
+    return {static_cast<int>(ERR_get_error()), asio::error::get_ssl_category()};
+}
+
+// SNI and the name the receiver's certificate must carry: the URL's host, which is a DNS name
+// (SNI + host name check) or an IP address (IP check; SNI never carries an address, RFC 6066).
+boost::system::error_code prepare_handshake(TlsStream& stream, const std::string& host,
+                                            bool verify) {
+    SSL* ssl = stream.native_handle();
+    boost::system::error_code not_ip;
+    asio::ip::make_address(host, not_ip);
+    if (not_ip) {
+        if (SSL_set_tlsext_host_name(ssl, host.c_str()) != 1) return last_ssl_error();
+        if (verify && SSL_set1_host(ssl, host.c_str()) != 1) return last_ssl_error();
+    } else if (verify && X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str()) != 1) {
+        return last_ssl_error();
+    }
+    return {};
+}
+
+// "TLS handshake failed: " and the certificate check that failed, else the TLS error.
+std::string handshake_detail(TlsStream& stream, const boost::system::error_code& ec) {
+    const long verify = SSL_get_verify_result(stream.native_handle());
+    return std::string("TLS handshake failed: ") +
+           (verify != X509_V_OK ? X509_verify_cert_error_string(verify) : ec.message());
+}
+
+// The context every https connection of a client shares; nullptr and `why` when it cannot be
+// made. TLS 1.2 at least; the peer is verified unless `tls.insecure`.
+std::unique_ptr<asio::ssl::context> make_tls_context(const HttpTlsOptions& tls, std::string& why) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    if (tls.insecure) {
+        ctx->set_verify_mode(asio::ssl::verify_none);
+        return ctx;
+    }
+    ctx->set_verify_mode(asio::ssl::verify_peer);
+    boost::system::error_code ec;
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+        why = "cannot use the system trust store: " + ec.message();
+        return nullptr;
+    }
+    if (!tls.ca_file.empty()) {
+        ctx->load_verify_file(tls.ca_file, ec);
+        if (ec) {
+            why = "ca_file " + tls.ca_file + ": no PEM certificate could be loaded (" +
+                  ec.message() + ")";
+            return nullptr;
+        }
+    }
+    return ctx;
 }
 
 http::request<http::string_body> make_request(const Request& req) {
     http::request<http::string_body> msg{http::verb::post, req.url.target, 11};
-    msg.set(http::field::host,
-            req.url.port == "80" ? req.url.host : req.url.host + ':' + req.url.port);
+    const bool default_port = req.url.port == (req.url.https ? "443" : "80");
+    const bool ipv6 = req.url.host.find(':') != std::string::npos;
+    std::string host = ipv6 ? '[' + req.url.host + ']' : req.url.host;
+    if (!default_port) host += ':' + req.url.port;
+    msg.set(http::field::host, host);
     msg.set(http::field::user_agent, "jim");
     msg.set(http::field::content_type, "application/json");
     for (const auto& [name, value] : req.headers) msg.set(name, value);
@@ -76,17 +162,24 @@ http::request<http::string_body> make_request(const Request& req) {
 }  // namespace
 
 std::optional<Url> parse_url(std::string_view text) {
-    constexpr std::string_view kScheme = "http://";
-    if (text.size() <= kScheme.size() ||
-        !std::equal(kScheme.begin(), kScheme.end(), text.begin(), [](char a, char b) {
-            return a == std::tolower(static_cast<unsigned char>(b));
-        })) {
+    const auto has_scheme = [&](std::string_view scheme) {
+        return text.size() > scheme.size() &&
+               std::equal(scheme.begin(), scheme.end(), text.begin(), [](char a, char b) {
+                   return a == std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    Url url;
+    if (has_scheme("https://")) {
+        url.https = true;
+        url.port = "443";
+        text.remove_prefix(8);
+    } else if (has_scheme("http://")) {
+        text.remove_prefix(7);
+    } else {
         return std::nullopt;
     }
-    text.remove_prefix(kScheme.size());
     const auto end = text.find_first_of("/?#");
     const std::string_view authority = text.substr(0, end);
-    Url url;
     if (end != std::string_view::npos) {
         url.target.assign(text.substr(end));
         if (url.target.front() != '/') url.target.insert(0, "/");
@@ -124,9 +217,15 @@ std::optional<Url> parse_url(std::string_view text) {
     return url;
 }
 
+std::string tls_problem(const HttpTlsOptions& tls) {
+    std::string why;
+    make_tls_context(tls, why);
+    return why;
+}
+
 std::string HttpResult::describe() const {
     if (timed_out) return "timed out";
-    if (error) return error.message();
+    if (error) return detail.empty() ? error.message() : detail;
     return "HTTP " + std::to_string(status);
 }
 
@@ -136,7 +235,9 @@ struct HttpClient::Impl {
     HttpClientOptions options;
     asio::io_context io{1};
     asio::executor_work_guard<asio::io_context::executor_type> guard{io.get_executor()};
-    std::unordered_map<std::string, Host> hosts;  // "host:port"; client thread only
+    std::unordered_map<std::string, Host> hosts;  // "[https:]host:port"; client thread only
+    std::unique_ptr<asio::ssl::context> tls;      // made at the first https request; client thread
+    std::string tls_error;                        // why it could not be made
     std::atomic<std::uint64_t> requests{0};
     std::atomic<std::uint64_t> connects{0};
     std::atomic<std::uint64_t> timeouts{0};
@@ -146,21 +247,50 @@ struct HttpClient::Impl {
     // Client thread: runs `req` now, or queues it behind the host's running requests.
     void start(Request req) {
         std::string key = req.url.host + ':' + req.url.port;
+        if (req.url.https) key.insert(0, "https:");
         Host& host = hosts[key];
         if (host.active >= options.max_connections_per_host) {
             host.waiting.push_back(std::move(req));
             return;
         }
         ++host.active;
-        asio::co_spawn(io, run(this, std::move(key), std::move(req)), asio::detached);
+        spawn(std::move(key), std::move(req));
     }
 
-    std::unique_ptr<Conn> take_idle(const std::string& key) {
-        auto& idle = hosts[key].idle;
+    void spawn(std::string key, Request req) {
+        if (req.url.https) {
+            asio::co_spawn(io, run<TlsStream>(this, std::move(key), std::move(req)),
+                           asio::detached);
+        } else {
+            asio::co_spawn(io, run<PlainStream>(this, std::move(key), std::move(req)),
+                           asio::detached);
+        }
+    }
+
+    template <class Stream>
+    std::unique_ptr<Conn<Stream>> take_idle(const std::string& key) {
+        auto& idle = hosts[key].idle<Stream>();
         if (idle.empty()) return nullptr;
         auto conn = std::move(idle.back());
         idle.pop_back();
         return conn;
+    }
+
+    // A new connection (not yet connected); nullptr with `result` filled when https has no
+    // TLS context.
+    template <class Stream>
+    std::unique_ptr<Conn<Stream>> new_conn(HttpResult& result) {
+        if constexpr (std::is_same_v<Stream, TlsStream>) {
+            if (!tls && tls_error.empty()) tls = make_tls_context(options.tls, tls_error);
+            if (!tls) {
+                result.error = asio::error::invalid_argument;
+                result.detail = tls_error;
+                return nullptr;
+            }
+            return std::make_unique<Conn<Stream>>(io, *tls);
+        } else {
+            return std::make_unique<Conn<Stream>>(io);
+        }
     }
 
     // A request of `key` has ended: start the next waiting ones (or time them out).
@@ -179,19 +309,21 @@ struct HttpClient::Impl {
                 continue;
             }
             ++host.active;
-            asio::co_spawn(io, run(this, key, std::move(next)), asio::detached);
+            spawn(key, std::move(next));
         }
     }
 
     // One request on an idle or a new connection. Arguments by value (CONVENTIONS: coroutines).
+    template <class Stream>
     static asio::awaitable<void> run(Impl* self, std::string key, Request req) {
         HttpResult result;
         bool keep = false;
-        std::unique_ptr<Conn> conn = self->take_idle(key);
+        std::unique_ptr<Conn<Stream>> conn = self->take_idle<Stream>(key);
         for (int attempt = 0; attempt < 2; ++attempt) {
             const bool reused = conn != nullptr;
             if (!conn) {
-                conn = std::make_unique<Conn>(self->io);
+                conn = self->new_conn<Stream>(result);
+                if (!conn) break;
                 tcp::resolver resolver(self->io);
                 auto [rec, endpoints] =
                     co_await resolver.async_resolve(req.url.host, req.url.port, kTuple);
@@ -199,15 +331,29 @@ struct HttpClient::Impl {
                     result.error = rec;
                     break;
                 }
-                conn->stream.expires_at(req.deadline);
+                auto& socket = beast::get_lowest_layer(conn->stream);
+                socket.expires_at(req.deadline);
                 self->connects.fetch_add(1, std::memory_order_relaxed);
-                auto [cec, ep] = co_await conn->stream.async_connect(endpoints, kTuple);
+                auto [cec, ep] = co_await socket.async_connect(endpoints, kTuple);
                 if (cec) {
                     result.error = cec;
                     break;
                 }
+                if constexpr (std::is_same_v<Stream, TlsStream>) {
+                    auto hec =
+                        prepare_handshake(conn->stream, req.url.host, !self->options.tls.insecure);
+                    if (!hec) {
+                        std::tie(hec) = co_await conn->stream.async_handshake(
+                            asio::ssl::stream_base::client, kTuple);
+                    }
+                    if (hec) {
+                        result.error = hec;
+                        result.detail = handshake_detail(conn->stream, hec);
+                        break;
+                    }
+                }
             }
-            conn->stream.expires_at(req.deadline);
+            beast::get_lowest_layer(conn->stream).expires_at(req.deadline);
             auto msg = make_request(req);
             auto [wec, written] = co_await http::async_write(conn->stream, msg, kTuple);
             boost::system::error_code ec = wec;
@@ -238,9 +384,9 @@ struct HttpClient::Impl {
             self->errors.fetch_add(1, std::memory_order_relaxed);
         }
         if (!result.error && keep) {
-            auto& idle = self->hosts[key].idle;
+            auto& idle = self->hosts[key].idle<Stream>();
             if (idle.size() < self->options.max_idle_per_host) {
-                conn->stream.expires_never();
+                beast::get_lowest_layer(conn->stream).expires_never();
                 idle.push_back(std::move(conn));
             }
         }
