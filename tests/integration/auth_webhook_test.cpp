@@ -9,27 +9,29 @@
 #include "jim/hooks/auth_webhook.hpp"
 #include "server_fixture.hpp"
 #include "support/http_receiver.hpp"
+#include "support/receiver_cert.hpp"
 
 namespace jim::testing {
 namespace {
 
 class AuthWebhookTest : public ServerTest {
   protected:
-    void SetUp() override {
-        rx_.set_handler([](const HttpReceiver::Received& r) {
-            const auto v = boost::json::parse(r.body);
-            if (v.at("password").as_string() == "slow")
-                return HttpReceiver::Reply{200, "{}", 3000ms};
-            if (v.at("password").as_string() != "good") {
-                return HttpReceiver::Reply{200, R"({"ok":false,"reason":"wrong password"})"};
-            }
-            return HttpReceiver::Reply{200, R"({"ok":true,"nick":"Alice A."})"};
-        });
+    void SetUp() override { rx_.set_handler(&decide); }
+    // The backend's rule: password "good" logs in, "slow" answers too late, others are refused.
+    static HttpReceiver::Reply decide(const HttpReceiver::Received& r) {
+        const auto v = boost::json::parse(r.body);
+        if (v.at("password").as_string() == "slow") return HttpReceiver::Reply{200, "{}", 3000ms};
+        if (v.at("password").as_string() != "good") {
+            return HttpReceiver::Reply{200, R"({"ok":false,"reason":"wrong password"})"};
+        }
+        return HttpReceiver::Reply{200, R"({"ok":true,"nick":"Alice A."})"};
     }
-    void start_with(const std::string& url, std::chrono::milliseconds timeout = 1000ms) {
+    void start_with(const std::string& url, std::chrono::milliseconds timeout = 1000ms,
+                    hooks::HttpTlsOptions tls = {}) {
         hooks::AuthWebhookOptions o;
         o.url = *hooks::parse_url(url);
         o.timeout = timeout;
+        o.tls = std::move(tls);
         auto a = std::make_unique<hooks::WebhookAuthenticator>(o, clock_);
         authenticator_ = a.get();
         use_authenticator(std::move(a));
@@ -134,6 +136,48 @@ TEST_F(AuthWebhookTest, WebSocketQueryLoginIsDecidedByTheBackend) {
     ASSERT_TRUE(refused);
     EXPECT_EQ(client::status_code(*refused), 10008) << *refused;
     EXPECT_NE(refused->find("wrong password"), std::string::npos) << *refused;
+}
+
+// A backend reachable over https only (the usual case), trusted through hooks.tls.ca_file.
+TEST_F(AuthWebhookTest, AnHttpsBackendWithATrustedCertificateDecides) {
+    const ReceiverCert cert;
+    HttpReceiver https(cert.tls());
+    https.set_handler(&decide);
+    hooks::HttpTlsOptions tls;
+    tls.ca_file = cert.ca_file();
+    start_with(https.url("/login"), 1000ms, tls);
+    TcpClient a = connect();
+    const auto ok = try_login(a, "alice", "good");
+    ASSERT_TRUE(ok);
+    EXPECT_EQ(client::status_code(*ok), 10007) << *ok;
+    EXPECT_NE(ok->find("Alice A."), std::string::npos) << *ok;
+    TcpClient b = connect();
+    const auto bad = try_login(b, "bob", "bad");
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(client::status_code(*bad), 10008) << *bad;
+    EXPECT_NE(bad->find("wrong password"), std::string::npos) << *bad;
+    EXPECT_EQ(https.count(), 2u);
+    EXPECT_EQ(https.connections(), 1u);  // the second login reused the TLS connection
+}
+
+// A certificate that does not verify refuses the login with the reason, like a backend that is
+// down, and the credentials never leave the server.
+TEST_F(AuthWebhookTest, AnUntrustedCertificateGivesAClearError) {
+    const ReceiverCert cert;
+    HttpReceiver https(cert.tls());
+    https.set_handler(&decide);
+    start_with(https.url("/login"));  // the system trust store only
+    TcpClient c = connect();
+    const auto reply = try_login(c, "alice", "good");
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(client::status_code(*reply), 10008) << *reply;
+    EXPECT_NE(reply->find("authentication service unavailable (TLS handshake failed: "
+                          "self-signed certificate"),
+              std::string::npos)
+        << *reply;
+    EXPECT_TRUE(c.wait_closed(kWait));
+    EXPECT_EQ(authenticator_->stats().unavailable, 1u);
+    EXPECT_EQ(https.count(), 0u);
 }
 
 }  // namespace

@@ -65,6 +65,31 @@ TEST(ServerCli, UnknownWebhookEventIsAConfigurationError) {
     std::filesystem::remove_all(dir);
 }
 
+// hooks.tls.ca_file must be readable and hold a certificate, or the server does not start (exit
+// 2), rather than fail every https hook call later.
+TEST(ServerCli, AnUnusableHookCaFileIsAConfigurationError) {
+    const std::string dir = temp_dir();
+    Process missing({kServer, "--port", "0", "--data-dir", dir, "--set",
+                     "webhook.url=\"https://127.0.0.1:9/hook\"", "--set",
+                     "hooks.tls.ca_file=\"" + dir + "/no-such-ca.pem\""});
+    const auto rc = missing.wait(5s);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(*rc, 2) << missing.err();
+    EXPECT_NE(missing.err().find("hooks.tls.ca_file: cannot read " + dir + "/no-such-ca.pem"),
+              std::string::npos)
+        << missing.err();
+    const std::string not_pem = dir + "/not-a-ca.pem";
+    std::ofstream(not_pem) << "no certificate here\n";
+    Process empty({kServer, "--port", "0", "--data-dir", dir, "--set", "auth.mode=webhook", "--set",
+                   "auth.webhook.url=\"https://127.0.0.1:9/login\"", "--set",
+                   "hooks.tls.ca_file=\"" + not_pem + "\""});
+    const auto rc2 = empty.wait(5s);
+    ASSERT_TRUE(rc2);
+    EXPECT_EQ(*rc2, 2) << empty.err();
+    EXPECT_NE(empty.err().find("hooks.tls: ca_file " + not_pem), std::string::npos) << empty.err();
+    std::filesystem::remove_all(dir);
+}
+
 TEST(ServerCli, ServesOnTheRequestedPortAndStopsCleanlyOnSigterm) {
     const std::string dir = temp_dir();
     Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set",

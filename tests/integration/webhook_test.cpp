@@ -7,6 +7,7 @@
 #include "jim/hooks/webhooks.hpp"
 #include "server_fixture.hpp"
 #include "support/http_receiver.hpp"
+#include "support/receiver_cert.hpp"
 
 namespace jim::testing {
 namespace {
@@ -25,7 +26,7 @@ class WebhookTest : public ServerTest {
     void SetUp() override {}  // each test starts the server with its own webhook options
 
     void start_with(hooks::WebhookOptions o) {
-        o.url = *hooks::parse_url(rx_.url("/jim/events"));
+        o.url = *hooks::parse_url(rx_->url("/jim/events"));
         o.secret = std::string(kSecret);
         o.backoff = 20ms;
         webhooks_ = std::make_unique<hooks::Webhooks>(o, clock_);
@@ -42,7 +43,7 @@ class WebhookTest : public ServerTest {
     // Every event received so far, in order; each request's signature is checked on the way.
     std::vector<Event> events() {
         std::vector<Event> out;
-        for (const auto& r : rx_.received()) {
+        for (const auto& r : rx_->received()) {
             EXPECT_EQ(r.header("x-jim-signature"), hooks::signature_header(kSecret, r.body));
             const auto v = boost::json::parse(r.body);
             for (const auto& e : v.at("events").as_array()) {
@@ -66,7 +67,7 @@ class WebhookTest : public ServerTest {
         return std::nullopt;
     }
 
-    HttpReceiver rx_;
+    std::unique_ptr<HttpReceiver> rx_ = std::make_unique<HttpReceiver>();  // a test may swap it
     std::unique_ptr<hooks::Webhooks> webhooks_;
 };
 
@@ -133,13 +134,13 @@ TEST_F(WebhookTest, GroupMembershipChangesAreEvents) {
 
 TEST_F(WebhookTest, ABatchIsRetriedAfterA500) {
     std::atomic<int> calls{0};
-    rx_.set_handler([&](const HttpReceiver::Received&) {
+    rx_->set_handler([&](const HttpReceiver::Received&) {
         return HttpReceiver::Reply{++calls == 1 ? 500 : 200, "{}"};
     });
     start_with(all_events());
     TcpClient alice = login("alice");
     ASSERT_TRUE(eventually([&] { return webhooks_->stats().delivered >= 1; }));
-    const auto got = rx_.received();
+    const auto got = rx_->received();
     ASSERT_GE(got.size(), 2u);
     EXPECT_EQ(got[0].body, got[1].body);  // the same batch again
     EXPECT_EQ(webhooks_->stats().retries, 1u);
@@ -149,7 +150,7 @@ TEST_F(WebhookTest, ABatchIsRetriedAfterA500) {
 // A receiver that never answers: the queue fills, overflow is dropped and counted, and every
 // chat message is still acknowledged and delivered.
 TEST_F(WebhookTest, OverflowIsCountedAndChatIsUnaffected) {
-    rx_.set_handler([](const HttpReceiver::Received&) {
+    rx_->set_handler([](const HttpReceiver::Received&) {
         return HttpReceiver::Reply{200, "{}", 10000ms};
     });
     auto o = all_events();
@@ -169,6 +170,41 @@ TEST_F(WebhookTest, OverflowIsCountedAndChatIsUnaffected) {
     EXPECT_GE(s.dropped, static_cast<std::uint64_t>(kMessages - 20 - 100));
     EXPECT_EQ(s.delivered, 0u);
     EXPECT_LE(s.queued, 20u);
+}
+
+// A receiver reachable over https only, trusted through the CA file (hooks.tls.ca_file): the
+// events arrive signed as over http.
+TEST_F(WebhookTest, EventsAreDeliveredOverHttpsWithAValidSignature) {
+    const ReceiverCert cert;
+    rx_ = std::make_unique<HttpReceiver>(cert.tls());
+    auto o = all_events();
+    o.tls.ca_file = cert.ca_file();
+    start_with(o);
+    ASSERT_TRUE(webhooks_ != nullptr);
+    {
+        TcpClient alice = login("alice");
+        ASSERT_TRUE(eventually([&] { return find_event("user.online", "alice").has_value(); }));
+    }
+    ASSERT_TRUE(eventually([&] { return find_event("user.offline", "alice").has_value(); }));
+    EXPECT_FALSE(rx_->received().empty());
+    EXPECT_TRUE(rx_->url().starts_with("https://"));
+    EXPECT_EQ(webhooks_->stats().failed, 0u);
+    EXPECT_EQ(webhooks_->stats().retries, 0u);
+}
+
+// An https receiver whose certificate does not verify is a failed attempt like a refused
+// connection: retried with backoff, then given up and counted; nothing reaches the receiver.
+TEST_F(WebhookTest, AnHttpsReceiverWithAnUntrustedCertificateCountsAsFailed) {
+    const ReceiverCert cert;
+    rx_ = std::make_unique<HttpReceiver>(cert.tls());
+    auto o = all_events();
+    o.max_attempts = 2;
+    start_with(o);  // no CA file: the self-signed certificate is not trusted
+    TcpClient alice = login("alice");
+    ASSERT_TRUE(eventually([&] { return webhooks_->stats().failed >= 1; }));
+    EXPECT_EQ(webhooks_->stats().retries, 1u);
+    EXPECT_EQ(webhooks_->stats().delivered, 0u);
+    EXPECT_EQ(rx_->count(), 0u);
 }
 
 }  // namespace

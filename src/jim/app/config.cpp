@@ -274,7 +274,8 @@ std::vector<KeyDesc> make_key_table() {
         [](auto& c) -> auto& { return c.auth.users_file; }, true));
     t.push_back(string_key(
         "auth.webhook.url",
-        "http:// URL that decides logins for auth.mode = \"webhook\" (docs/webhooks.md).",
+        "http:// or https:// URL that decides logins for auth.mode = \"webhook\" "
+        "(docs/webhooks.md).",
         [](auto& c) -> auto& { return c.auth.webhook.url; }, true));
     t.push_back(string_key(
         "auth.webhook.secret", "Key of the X-Jim-Signature header on login requests; empty: none.",
@@ -386,7 +387,8 @@ std::vector<KeyDesc> make_key_table() {
         [](auto& c) -> auto& { return c.chat.recall_window; }, 0, 315360000));
     t.push_back(string_key(
         "webhook.url",
-        "http:// URL that receives event batches (docs/webhooks.md); \"\" disables webhooks.",
+        "http:// or https:// URL that receives event batches (docs/webhooks.md); \"\" disables "
+        "webhooks.",
         [](auto& c) -> auto& { return c.webhook.url; }, true));
     t.push_back(string_key(
         "webhook.secret",
@@ -416,8 +418,8 @@ std::vector<KeyDesc> make_key_table() {
         [](auto& c) -> auto& { return c.webhook.max_attempts; }, 1, 100));
     t.push_back(string_key(
         "hook.url",
-        "http:// URL asked about every chat message before it is stored (docs/webhooks.md); \"\" "
-        "disables it.",
+        "http:// or https:// URL asked about every chat message before it is stored "
+        "(docs/webhooks.md); \"\" disables it.",
         [](auto& c) -> auto& { return c.hook.url; }, true));
     t.push_back(string_key(
         "hook.secret", "Key of the X-Jim-Signature header on hook requests; empty sends none.",
@@ -429,6 +431,16 @@ std::vector<KeyDesc> make_key_table() {
         "hook.fail_open",
         "true: a message passes when the hook fails or times out; false: it is rejected.",
         [](auto& c) -> auto& { return c.hook.fail_open; }));
+    t.push_back(string_key(
+        "hooks.tls.ca_file",
+        "PEM file of certificates that https:// hook URLs (auth.webhook.url, webhook.url, "
+        "hook.url) are also trusted with, besides the system store; \"\": the system store only.",
+        [](auto& c) -> auto& { return c.hooks.tls.ca_file; }, true));
+    t.push_back(bool_key(
+        "hooks.tls.insecure",
+        "true: https:// hook URLs are called without checking the certificate or its name "
+        "(development only; logged as a warning).",
+        [](auto& c) -> auto& { return c.hooks.tls.insecure; }));
     t.push_back(string_key("log.level", "Log verbosity: trace, debug, info, warn, error or off.",
                            [](auto& c) -> auto& { return c.log.level; }, false,
                            {"trace", "debug", "info", "warn", "error", "off"}));
@@ -590,8 +602,20 @@ void check_cross_keys(const Config& cfg, std::vector<std::string>& problems, std
          {std::pair<std::string_view, const std::string&>{"webhook.url", cfg.webhook.url},
           {"hook.url", cfg.hook.url},
           {"auth.webhook.url", cfg.auth.webhook.url}}) {
-        if (!url.empty() && !url.starts_with("http://") && !has_problem_for(problems, from, key)) {
-            problems.push_back(std::string(key) + ": must be an http:// URL");
+        if (!url.empty() && !url.starts_with("http://") && !url.starts_with("https://") &&
+            !has_problem_for(problems, from, key)) {
+            problems.push_back(std::string(key) + ": must be an http:// or https:// URL");
+        }
+    }
+    // Checked here so a typo stops the start (exit 2); whether it holds certificates is checked
+    // when the hooks are made.
+    if (const auto& ca = cfg.hooks.tls.ca_file;
+        !ca.empty() && !has_problem_for(problems, from, "hooks.tls.ca_file")) {
+        std::ifstream in(ca, std::ios::binary);
+        if (!in) {
+            const int err = errno;
+            problems.push_back("hooks.tls.ca_file: cannot read " + ca + ": " +
+                               std::generic_category().message(err));
         }
     }
     if (cfg.cluster.enabled && (cfg.store.engine == "rocksdb" || cfg.store.engine == "memory") &&

@@ -111,6 +111,12 @@ struct Config {
         std::int64_t timeout_ms = 200;
         bool fail_open = true;
     } hook;
+    struct Hooks {  // what the outgoing calls above share
+        struct Tls {
+            std::string ca_file;  // PEM certificates trusted for https besides the system store
+            bool insecure = false;
+        } tls;
+    } hooks;
     struct Log {
         std::string level = "info";  // trace | debug | info | warn | error | off
     } log;

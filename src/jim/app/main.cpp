@@ -69,8 +69,32 @@ jim::net::ServerOptions server_options(const jim::app::Config& c) {
 
 jim::hooks::Url url_of(std::string_view key, const std::string& text) {
     auto url = jim::hooks::parse_url(text);
-    if (!url) throw std::runtime_error(std::string(key) + ": not a valid http:// URL: " + text);
+    if (!url) {
+        throw std::runtime_error(std::string(key) +
+                                 ": not a valid http:// or https:// URL: " + text);
+    }
     return *url;
+}
+
+jim::hooks::HttpTlsOptions hook_tls(const jim::app::Config& c) {
+    return {c.hooks.tls.ca_file, c.hooks.tls.insecure};
+}
+
+// hooks.tls.* for https hook URLs: a ca_file without certificates is a configuration error (the
+// configuration checked that it can be read). Returns the problem, or "".
+std::string check_hook_tls(const jim::app::Config& c) {
+    const auto https = [](const std::string& url) { return url.starts_with("https://"); };
+    if (!https(c.webhook.url) && !https(c.hook.url) &&
+        !(c.auth.mode == "webhook" && https(c.auth.webhook.url))) {
+        return {};
+    }
+    if (c.hooks.tls.insecure) {
+        spdlog::warn(
+            "hooks.tls.insecure = true: https hook receivers are not authenticated (any "
+            "certificate, any name); development only");
+    }
+    const std::string why = jim::hooks::tls_problem(hook_tls(c));
+    return why.empty() ? why : "hooks.tls: " + why;
 }
 
 // Event webhooks when webhook.url is set (the URL was validated with the configuration).
@@ -87,6 +111,7 @@ std::unique_ptr<jim::hooks::Webhooks> make_webhooks(const jim::app::Config& c,
     o.batch_max = static_cast<std::size_t>(c.webhook.batch_max);
     o.timeout = std::chrono::milliseconds(c.webhook.timeout_ms);
     o.max_attempts = static_cast<int>(c.webhook.max_attempts);
+    o.tls = hook_tls(c);
     if (c.webhook.secret.empty()) spdlog::warn("webhook.secret is empty: receivers cannot verify");
     spdlog::info("webhooks: POSTing events to {}", c.webhook.url);
     return std::make_unique<jim::hooks::Webhooks>(o, clock);
@@ -114,6 +139,7 @@ std::unique_ptr<jim::hooks::HttpModerator> make_moderator(const jim::app::Config
     o.secret = c.hook.secret;
     o.timeout = std::chrono::milliseconds(c.hook.timeout_ms);
     o.fail_open = c.hook.fail_open;
+    o.tls = hook_tls(c);
     spdlog::info("moderation hook: {} (timeout {} ms, fail {})", c.hook.url, c.hook.timeout_ms,
                  c.hook.fail_open ? "open" : "closed");
     return std::make_unique<jim::hooks::HttpModerator>(o);
@@ -175,6 +201,7 @@ std::unique_ptr<jim::auth::Authenticator> make_authenticator(const jim::app::Con
         o.secret = c.auth.webhook.secret;
         o.timeout = std::chrono::milliseconds(c.auth.webhook.timeout_ms);
         o.cache_ttl = std::chrono::milliseconds(c.auth.webhook.cache_ttl_ms);
+        o.tls = hook_tls(c);
         spdlog::info("auth: logins are decided by {}", c.auth.webhook.url);
         return std::make_unique<jim::hooks::WebhookAuthenticator>(o, clock);
     }
@@ -266,6 +293,11 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    if (const std::string why = check_hook_tls(config); !why.empty()) {
+        std::cerr << "jim-server: invalid configuration:\n  " << why << '\n';
+        return kExitConfig;
+    }
 
     try {
         std::filesystem::create_directories(config.server.data_dir);

@@ -58,7 +58,9 @@ std::optional<auth::AuthResult> parse_auth_reply(std::string_view user_id, int s
 }
 
 WebhookAuthenticator::WebhookAuthenticator(AuthWebhookOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), client_(HttpClientOptions{}) {}
+    : options_(std::move(options)),
+      clock_(clock),
+      client_(HttpClientOptions{.tls = options_.tls}) {}
 
 auth::AuthResult WebhookAuthenticator::authenticate(const auth::Credentials& c) const {
     if (auto hit = cached(cache_key(c))) return *hit;

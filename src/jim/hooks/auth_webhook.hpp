@@ -5,8 +5,9 @@
 //   200  {"ok":true[,"nick":"…","avatar":"…","sign":"…"]}    the login is accepted
 //   200  {"ok":false[,"reason":"…"]}, or 401/403               refused, with the reason
 //
-// Anything else (timeout, connection refused, 5xx, a body of another shape) refuses the login
-// with "authentication service unavailable (…)", so the client learns why. Definite answers
+// Anything else (timeout, connection refused, a certificate that does not verify, 5xx, a body of
+// another shape) refuses the login with "authentication service unavailable (…)", so the client
+// learns why. Definite answers
 // are cached for auth.webhook.cache_ttl_ms under a SHA-256 of the credentials (the cache holds
 // no password); failures are not cached. Requests carry X-Jim-Signature when a secret is set.
 // Owner: app main (or a test); it must outlive the server. Thread: any.
@@ -29,6 +30,7 @@ struct AuthWebhookOptions {
     std::chrono::milliseconds timeout{2000};
     std::chrono::milliseconds cache_ttl{60000};  // 0: no cache
     std::size_t cache_max = 100000;              // entries; the cache is emptied beyond it
+    HttpTlsOptions tls;                          // for an https url
 };
 
 struct AuthWebhookStats {

@@ -40,7 +40,8 @@ std::optional<ModerationVerdict> parse_verdict(std::string_view body) {
 
 HttpModerator::HttpModerator(ModerationOptions options)
     : options_(std::move(options)),
-      client_(HttpClientOptions{options_.max_connections, options_.max_connections, 64 * 1024}) {}
+      client_(HttpClientOptions{options_.max_connections, options_.max_connections, 64 * 1024,
+                                options_.tls}) {}
 
 void HttpModerator::check(const std::string& chat_json,
                           std::function<void(ModerationVerdict)> done) {

@@ -25,6 +25,7 @@ struct ModerationOptions {
     std::chrono::milliseconds timeout{200};
     bool fail_open = true;
     std::size_t max_connections = 64;
+    HttpTlsOptions tls;  // for an https url
 };
 
 struct ModerationStats {

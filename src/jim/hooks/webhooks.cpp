@@ -23,7 +23,9 @@ std::uint32_t event_mask(const std::vector<std::string>& names, std::string* unk
 }
 
 Webhooks::Webhooks(WebhookOptions options, const Clock& clock)
-    : options_(std::move(options)), clock_(clock), client_(HttpClientOptions{1, 1, 64 * 1024}) {
+    : options_(std::move(options)),
+      clock_(clock),
+      client_(HttpClientOptions{1, 1, 64 * 1024, options_.tls}) {
     thread_ = std::thread([this] { run(); });
 }
 

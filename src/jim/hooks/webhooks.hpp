@@ -36,6 +36,7 @@ struct WebhookOptions {
     int max_attempts = 5;
     std::chrono::milliseconds backoff{500};  // first retry; doubles, at most max_backoff
     std::chrono::milliseconds max_backoff{30000};
+    HttpTlsOptions tls;  // for an https url
 };
 
 struct WebhookStats {

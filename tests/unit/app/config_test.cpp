@@ -48,6 +48,8 @@ void expect_same(const Config& a, const Config& b) {
     EXPECT_EQ(a.hook.url, b.hook.url);
     EXPECT_EQ(a.hook.timeout_ms, b.hook.timeout_ms);
     EXPECT_EQ(a.hook.fail_open, b.hook.fail_open);
+    EXPECT_EQ(a.hooks.tls.ca_file, b.hooks.tls.ca_file);
+    EXPECT_EQ(a.hooks.tls.insecure, b.hooks.tls.insecure);
     EXPECT_EQ(a.webhook.events, b.webhook.events);
     EXPECT_EQ(a.webhook.queue_max, b.webhook.queue_max);
     EXPECT_EQ(a.tls.cert, b.tls.cert);
@@ -228,6 +230,29 @@ TEST_F(ConfigTest, WebhookEventsMustBeKnownNames) {
     ASSERT_EQ(problems.size(), 1u) << joined(problems);
     EXPECT_TRUE(starts_with_key(problems[0], "webhook.events")) << problems[0];
     EXPECT_NE(problems[0].find("user.onlin"), std::string::npos) << problems[0];
+}
+
+// The hooks call http:// and https:// URLs; hooks.tls.ca_file must be readable (exit 2 if not).
+TEST_F(ConfigTest, HookUrlsAreHttpOrHttpsAndTheCaFileMustBeReadable) {
+    const std::string ca = write("ca.pem", "not checked here\n");
+    Config cfg;
+    std::vector<std::string> problems;
+    EXPECT_TRUE(load_config("",
+                            {"auth.mode=webhook", "auth.webhook.url=https://auth.example/login",
+                             "webhook.url=http://127.0.0.1:9/e", "hook.url=https://[::1]/m",
+                             "hooks.tls.ca_file=" + ca, "hooks.tls.insecure=true"},
+                            cfg, problems))
+        << joined(problems);
+    EXPECT_EQ(cfg.hooks.tls.ca_file, ca);
+    EXPECT_TRUE(cfg.hooks.tls.insecure);
+    EXPECT_FALSE(load_config(
+        "", {"webhook.url=ftp://x/", "hooks.tls.ca_file=" + (dir_ / "missing.pem").string()}, cfg,
+        problems));
+    ASSERT_EQ(problems.size(), 2u) << joined(problems);
+    EXPECT_EQ(problems[0], "webhook.url: must be an http:// or https:// URL");
+    EXPECT_TRUE(starts_with_key(problems[1], "hooks.tls.ca_file")) << problems[1];
+    EXPECT_NE(problems[1].find("missing.pem: No such file or directory"), std::string::npos)
+        << problems[1];
 }
 
 TEST_F(ConfigTest, MalformedAndUnknownOverrides) {
@@ -461,7 +486,7 @@ TEST_F(ConfigTest, ClusterNeedsASharedStore) {
 
 TEST(ConfigKeys, UniqueDocumentedAndDefaultsRoundTrip) {
     const auto& keys = config_keys();
-    ASSERT_EQ(keys.size(), 62u);
+    ASSERT_EQ(keys.size(), 64u);
     std::set<std::string> seen;
     for (const KeyInfo& k : keys) {
         EXPECT_TRUE(seen.insert(k.key).second) << "duplicate " << k.key;
