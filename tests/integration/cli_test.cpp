@@ -15,6 +15,8 @@
 #include "client/test_tls.hpp"
 #include "process.hpp"
 #include "support/history.hpp"
+#include "support/http_receiver.hpp"
+#include "support/receiver_cert.hpp"
 
 namespace jim::testing {
 namespace {
@@ -87,6 +89,46 @@ TEST(ServerCli, AnUnusableHookCaFileIsAConfigurationError) {
     ASSERT_TRUE(rc2);
     EXPECT_EQ(*rc2, 2) << empty.err();
     EXPECT_NE(empty.err().find("hooks.tls: ca_file " + not_pem), std::string::npos) << empty.err();
+    std::filesystem::remove_all(dir);
+}
+
+// The [hooks] keys reach the hooks' clients: a login decided by an https backend that only
+// hooks.tls.ca_file makes trusted, then by one trusted through hooks.tls.insecure (warned about).
+TEST(ServerCli, HttpsLoginWebhookTrustedThroughTheHooksTlsKeys) {
+    const std::string dir = temp_dir();
+    const ReceiverCert cert;
+    HttpReceiver backend(cert.tls());
+    backend.set_handler([](const HttpReceiver::Received&) {
+        return HttpReceiver::Reply{200, R"({"ok":true})"};
+    });
+    const auto login_through = [&](const std::string& tls_key, const std::string& user) {
+        Process p({kServer, "--port", "0", "--data-dir", dir + "/data", "--set",
+                   "server.host=127.0.0.1", "--set", "server.workers=1", "--set",
+                   "auth.mode=webhook", "--set", "auth.webhook.url=" + backend.url("/login"),
+                   "--set", tls_key});
+        EXPECT_TRUE(p.wait_for_output("listening on", 10s)) << p.err();
+        std::smatch m;
+        const std::string out = p.out();
+        EXPECT_TRUE(std::regex_search(out, m, std::regex(R"(listening on 127\.0\.0\.1:(\d+))")));
+        auto c = client::TcpClient::connect("127.0.0.1",
+                                            static_cast<std::uint16_t>(std::stoi(m[1])), 3s);
+        EXPECT_TRUE(c.has_value());
+        const auto reply = c->login(user, "pw", 3s).value_or("");
+        p.signal(SIGTERM);
+        EXPECT_EQ(p.wait(10s), 0) << p.err();
+        return std::pair{reply, p.err()};
+    };
+    const auto [trusted, log1] = login_through("hooks.tls.ca_file=" + cert.ca_file(), "ann");
+    EXPECT_EQ(client::status_code(trusted), 10007) << trusted << log1;
+    EXPECT_EQ(log1.find("hooks.tls.insecure"), std::string::npos) << log1;
+    const auto [insecure, log2] = login_through("hooks.tls.insecure=true", "ben");
+    EXPECT_EQ(client::status_code(insecure), 10007) << insecure << log2;
+    EXPECT_NE(log2.find("hooks.tls.insecure = true"), std::string::npos) << log2;
+    EXPECT_EQ(backend.count(), 2u);
+    const auto [refused, log3] = login_through("hooks.tls.insecure=false", "cid");  // the default
+    EXPECT_EQ(client::status_code(refused), 10008) << refused;
+    EXPECT_NE(refused.find("self-signed certificate"), std::string::npos) << refused;
+    EXPECT_EQ(backend.count(), 2u);
     std::filesystem::remove_all(dir);
 }
 
