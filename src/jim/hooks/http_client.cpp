@@ -230,7 +230,7 @@ std::string HttpResult::describe() const {
 }
 
 struct HttpClient::Impl {
-    explicit Impl(HttpClientOptions o) : options(o) {}
+    explicit Impl(HttpClientOptions o) : options(std::move(o)) {}
 
     HttpClientOptions options;
     asio::io_context io{1};
@@ -395,7 +395,8 @@ struct HttpClient::Impl {
     }
 };
 
-HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>(options)) {
+HttpClient::HttpClient(HttpClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
     impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }
 
