@@ -123,6 +123,9 @@ std::string profile_key(std::string_view user) {
 std::string ban_key(std::string_view user) {
     return tagged('b', user);
 }
+std::string group_info_key(std::string_view group) {
+    return tagged('G', group);
+}
 std::string member_prefix(std::string_view group) {
     return tagged('g', group);
 }

@@ -12,6 +12,7 @@
 //   p <user>                              -> profile JSON
 //   g <group> <user>                      -> "" (members of a group)
 //   u <user> <group>                      -> "" (groups of a user)
+//   G <group>                             -> group info JSON (name, owner)
 //   r <user> <friend>                     -> category (the user's contact list)
 //   R <friend> <user>                     -> "" (followers: whose lists hold the friend)
 //   k <user> <conv>                       -> <seq:8> (the user's read cursor)
@@ -61,6 +62,7 @@ std::string inbox_key(std::string_view user, std::uint64_t inbox_seq);
 std::string profile_key(std::string_view user);
 inline constexpr std::string_view kBanPrefix = "b";
 std::string ban_key(std::string_view user);
+std::string group_info_key(std::string_view group);
 std::string member_prefix(std::string_view group);
 std::string member_key(std::string_view group, std::string_view user);
 std::string group_of_prefix(std::string_view user);

@@ -82,11 +82,11 @@ void KvStore::ack_inbox(std::string user, std::uint64_t up_to, std::function<voi
 
 void KvStore::put_profile(std::string user, std::string profile_json,
                           std::function<void(Errc)> done) {
-    enqueue(ProfileOp{std::move(user), std::move(profile_json), std::move(done)});
+    enqueue(ValueOp{profile_key(user), std::move(profile_json), std::move(done)});
 }
 
 void KvStore::get_profile(std::string user, Done<std::optional<std::string>> done) {
-    enqueue(GetProfileOp{std::move(user), std::move(done)});
+    enqueue(GetOp{profile_key(user), std::move(done)});
 }
 
 void KvStore::add_member(std::string group, std::string user, std::function<void(Errc)> done) {
@@ -103,6 +103,19 @@ void KvStore::members(std::string group, Done<std::vector<std::string>> done) {
 
 void KvStore::groups_of(std::string user, Done<std::vector<std::string>> done) {
     enqueue(ListOp{group_of_prefix(user), std::move(done)});
+}
+
+void KvStore::put_group_info(std::string group, std::string info_json,
+                             std::function<void(Errc)> done) {
+    enqueue(ValueOp{group_info_key(group), std::move(info_json), std::move(done)});
+}
+
+void KvStore::get_group_info(std::string group, Done<std::optional<std::string>> done) {
+    enqueue(GetOp{group_info_key(group), std::move(done)});
+}
+
+void KvStore::remove_group_info(std::string group, std::function<void(Errc)> done) {
+    enqueue(ValueOp{group_info_key(group), std::nullopt, std::move(done)});
 }
 
 void KvStore::add_friend(std::string user, std::string friend_id, std::string category,
@@ -175,7 +188,7 @@ StoreStats KvStore::stats() const {
 
 bool KvStore::is_write(const Op& op) {
     return std::holds_alternative<AppendOp>(op) || std::holds_alternative<AckOp>(op) ||
-           std::holds_alternative<ProfileOp>(op) || std::holds_alternative<MemberOp>(op) ||
+           std::holds_alternative<ValueOp>(op) || std::holds_alternative<MemberOp>(op) ||
            std::holds_alternative<FriendOp>(op) || std::holds_alternative<RecallOp>(op) ||
            std::holds_alternative<DeleteOp>(op) || std::holds_alternative<CursorOp>(op) ||
            std::holds_alternative<BanOp>(op);
@@ -183,7 +196,9 @@ bool KvStore::is_write(const Op& op) {
 
 std::size_t KvStore::write_bytes(const Op& op) {
     if (const auto* a = std::get_if<AppendOp>(&op)) return a->request.body.size() + 64;
-    if (const auto* p = std::get_if<ProfileOp>(&op)) return p->json.size() + 64;
+    if (const auto* v = std::get_if<ValueOp>(&op)) {
+        return (v->value ? v->value->size() : 0) + 64;
+    }
     return 64;
 }
 

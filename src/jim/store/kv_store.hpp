@@ -1,6 +1,7 @@
 #pragma once
 // KvStore: every MessageStore contract (seq, group commit, idempotency, inboxes, expiry,
-// memberships, contact lists) implemented once over an ordered key-value engine (kv.hpp).
+// memberships, group info, contact lists) implemented once over an ordered key-value engine
+// (kv.hpp).
 //
 // One worker thread drains a queue of calls. It takes a run of the form
 //   reads* writes* reads*
@@ -61,6 +62,10 @@ class KvStore final : public MessageStore {
                        std::function<void(Errc)> done) override;
     void members(std::string group, Done<std::vector<std::string>> done) override;
     void groups_of(std::string user, Done<std::vector<std::string>> done) override;
+    void put_group_info(std::string group, std::string info_json,
+                        std::function<void(Errc)> done) override;
+    void get_group_info(std::string group, Done<std::optional<std::string>> done) override;
+    void remove_group_info(std::string group, std::function<void(Errc)> done) override;
     void add_friend(std::string user, std::string friend_id, std::string category,
                     std::function<void(Errc)> done) override;
     void remove_friend(std::string user, std::string friend_id,
@@ -92,9 +97,10 @@ class KvStore final : public MessageStore {
         std::function<void(Errc)> done;
         Errc result = Errc::ok;
     };
-    struct ProfileOp {
-        std::string user;
-        std::string json;
+    // Puts (or, without a value, deletes) one key: profiles and group info.
+    struct ValueOp {
+        std::string key;
+        std::optional<std::string> value;
         std::function<void(Errc)> done;
         Errc result = Errc::ok;
     };
@@ -162,8 +168,9 @@ class KvStore final : public MessageStore {
         std::size_t limit;
         Done<std::vector<InboxEntry>> done;
     };
-    struct GetProfileOp {
-        std::string user;
+    // Reads one key: profiles and group info.
+    struct GetOp {
+        std::string key;
         Done<std::optional<std::string>> done;
     };
     struct ListOp {
@@ -173,9 +180,9 @@ class KvStore final : public MessageStore {
     struct DrainOp {
         std::promise<void>* done;
     };
-    using Op = std::variant<AppendOp, AckOp, ProfileOp, MemberOp, FriendOp, RecallOp, DeleteOp,
-                            CursorOp, HistoryOp, LastSeqOp, InboxOp, GetProfileOp, ListOp,
-                            FriendsOp, RecentOp, BanOp, BansOp, DrainOp>;
+    using Op = std::variant<AppendOp, AckOp, ValueOp, MemberOp, FriendOp, RecallOp, DeleteOp,
+                            CursorOp, HistoryOp, LastSeqOp, InboxOp, GetOp, ListOp, FriendsOp,
+                            RecentOp, BanOp, BansOp, DrainOp>;
 
     // Live inbox entries of one user are exactly inbox_seq in [head, tail]: entries are added at
     // the tail and removed only from the head (ack, inbox_max), so the range has no holes.

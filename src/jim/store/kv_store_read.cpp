@@ -32,7 +32,7 @@ void KvStore::execute_read(Op& op) {
                        }
                    },
                    [&](InboxOp& i) { deliver(i.done, read_inbox_entries(i.user, i.limit)); },
-                   [&](GetProfileOp& g) { deliver(g.done, kv_->get(profile_key(g.user))); },
+                   [&](GetOp& g) { deliver(g.done, kv_->get(g.key)); },
                    [&](ListOp& l) { deliver(l.done, read_list(l.prefix)); },
                    [&](FriendsOp& f) { deliver(f.done, read_friends(f.user)); },
                    [&](RecentOp& r) { deliver(r.done, read_recent(r.user, r.limit)); },

@@ -23,7 +23,13 @@ void KvStore::stage(Op& op, Batch& batch) {
                    [&](RecallOp& r) { stage_recall(r, batch); },
                    [&](DeleteOp& d) { stage_delete(d, batch); },
                    [&](CursorOp& c) { stage_cursor(c, batch); },
-                   [&](ProfileOp& p) { batch.kv.put(profile_key(p.user), p.json); },
+                   [&](ValueOp& v) {
+                       if (v.value) {
+                           batch.kv.put(v.key, *v.value);
+                       } else {
+                           batch.kv.del(v.key);
+                       }
+                   },
                    [&](BanOp& b) {
                        if (b.add) {
                            batch.kv.put(ban_key(b.user), b.reason);
@@ -84,7 +90,7 @@ void KvStore::complete_write(Op& op, Errc committed) {
                        if (committed != Errc::ok) c.result = make_error_code(committed);
                        if (c.done) c.done(c.result);
                    },
-                   [&](ProfileOp& p) { finish(p); },
+                   [&](ValueOp& v) { finish(v); },
                    [&](MemberOp& m) { finish(m); },
                    [&](FriendOp& f) { finish(f); },
                    [&](BanOp& b) { finish(b); },

@@ -1,6 +1,6 @@
 #pragma once
-// Durable storage of chat messages, offline inboxes, user profiles, group memberships and
-// contact lists (friends).
+// Durable storage of chat messages, offline inboxes, user profiles, group memberships, group
+// info (name, owner) and contact lists (friends).
 //
 // Engines: "memory" (tests) and "rocksdb" (the default, under --data-dir), both one KvStore
 // (kv_store.hpp) over an ordered key-value engine, and "redis" (redis_store.hpp), shared by the
@@ -238,6 +238,13 @@ class MessageStore {
                                std::function<void(Errc)> done) = 0;
     virtual void members(std::string group, Done<std::vector<std::string>> done) = 0;
     virtual void groups_of(std::string user, Done<std::vector<std::string>> done) = 0;
+    // A group's own data (the admin API: name, owner, ...), a JSON object like a profile,
+    // independent of its memberships. put replaces it whole; removing an absent one is ok;
+    // get gives nullopt when none is stored.
+    virtual void put_group_info(std::string group, std::string info_json,
+                                std::function<void(Errc)> done) = 0;
+    virtual void get_group_info(std::string group, Done<std::optional<std::string>> done) = 0;
+    virtual void remove_group_info(std::string group, std::function<void(Errc)> done) = 0;
 
     // Contact lists. A user's list is its own (adding bob to alice's list does not add alice to
     // bob's). add_friend of a listed friend changes its category; removing an unlisted one is

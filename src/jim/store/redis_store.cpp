@@ -199,14 +199,7 @@ class RedisStore final : public MessageStore {
     }
     void get_profile(std::string user, Done<std::optional<std::string>> done) override {
         submit([this, user = std::move(user), done = std::move(done)] {
-            link_->command({"GET", user_key(user, "profile")}, [done](Reply r) {
-                if (!done) return;
-                if (r.is_nil()) return done(std::optional<std::string>());
-                if (r.type() == Reply::Type::string) {
-                    return done(std::optional<std::string>(std::string(r.str())));
-                }
-                done(reply_error(r));
-            });
+            link_->command({"GET", user_key(user, "profile")}, optional_callback(done));
         });
     }
     void add_member(std::string group, std::string user, std::function<void(Errc)> done) override {
@@ -224,6 +217,27 @@ class RedisStore final : public MessageStore {
     void groups_of(std::string user, Done<std::vector<std::string>> done) override {
         submit([this, user = std::move(user), done = std::move(done)] {
             link_->command({"SMEMBERS", user_key(user, "groups")}, list_callback(done));
+        });
+    }
+
+    // Group info: one string per group, beside its members (same hash tag).
+    void put_group_info(std::string group, std::string info_json,
+                        std::function<void(Errc)> done) override {
+        submit(
+            [this, group = std::move(group), json = std::move(info_json), done = std::move(done)] {
+                note_write();
+                link_->command({"SET", group_key(group, "info"), json}, errc_callback(done));
+            });
+    }
+    void get_group_info(std::string group, Done<std::optional<std::string>> done) override {
+        submit([this, group = std::move(group), done = std::move(done)] {
+            link_->command({"GET", group_key(group, "info")}, optional_callback(done));
+        });
+    }
+    void remove_group_info(std::string group, std::function<void(Errc)> done) override {
+        submit([this, group = std::move(group), done = std::move(done)] {
+            note_write();
+            link_->command({"DEL", group_key(group, "info")}, errc_callback(done));
         });
     }
 
@@ -479,6 +493,17 @@ class RedisStore final : public MessageStore {
     static redis::Link::Callback errc_callback(std::function<void(Errc)> done) {
         return [done = std::move(done)](Reply r) {
             if (done) done(r.ok() ? Errc::ok : reply_error(r));
+        };
+    }
+    // A GET: nullopt for a missing key.
+    static redis::Link::Callback optional_callback(Done<std::optional<std::string>> done) {
+        return [done = std::move(done)](Reply r) {
+            if (!done) return;
+            if (r.is_nil()) return done(std::optional<std::string>());
+            if (r.type() == Reply::Type::string) {
+                return done(std::optional<std::string>(std::string(r.str())));
+            }
+            done(reply_error(r));
         };
     }
     static redis::Link::Callback list_callback(Done<std::vector<std::string>> done) {

@@ -178,6 +178,43 @@ TEST_P(StoreUsers, ProfilesRoundTrip) {
     EXPECT_EQ(get("alic"), std::nullopt);
 }
 
+TEST_P(StoreUsers, GroupInfoRoundTripsApartFromMembers) {
+    auto s = open();
+    using Info = Result<std::optional<std::string>>;
+    using List = Result<std::vector<std::string>>;
+    const auto get = [&](const std::string& group) {
+        return await<Info>([&](auto cb) { s->get_group_info(group, cb); }).value();
+    };
+    const auto put = [&](const std::string& group, const std::string& json) {
+        return await<Errc>([&](auto cb) { s->put_group_info(group, json, cb); });
+    };
+    const auto remove = [&](const std::string& group) {
+        return await<Errc>([&](auto cb) { s->remove_group_info(group, cb); });
+    };
+    EXPECT_EQ(get("g1"), std::nullopt);
+    EXPECT_EQ(put("g1", R"({"name":"One","owner":"alice"})"), Errc::ok);
+    EXPECT_EQ(put("g", R"({"name":"Short"})"), Errc::ok);  // a prefix of "g1": must not mix
+    EXPECT_EQ(get("g1"), std::optional<std::string>(R"({"name":"One","owner":"alice"})"));
+    EXPECT_EQ(get("g"), std::optional<std::string>(R"({"name":"Short"})"));
+    // A group's info is not a user's profile, whatever the ids.
+    using Profile = Result<std::optional<std::string>>;
+    EXPECT_EQ(await<Profile>([&](auto cb) { s->get_profile("g1", cb); }).value(), std::nullopt);
+    // Replaced whole; written and read in call order without waiting in between.
+    s->put_group_info("g1", R"({"name":"Renamed"})", {});
+    EXPECT_EQ(get("g1"), std::optional<std::string>(R"({"name":"Renamed"})"));
+    // Independent of the memberships both ways.
+    EXPECT_EQ(await<Errc>([&](auto cb) { s->add_member("g1", "bob", cb); }), Errc::ok);
+    EXPECT_EQ(remove("g1"), Errc::ok);
+    EXPECT_EQ(get("g1"), std::nullopt);
+    EXPECT_EQ(get("g"), std::optional<std::string>(R"({"name":"Short"})"));
+    EXPECT_EQ(await<List>([&](auto cb) { s->members("g1", cb); }).value(),
+              std::vector<std::string>{"bob"});
+    EXPECT_EQ(remove("g1"), Errc::ok);     // again: nothing there, still ok
+    EXPECT_EQ(remove("never"), Errc::ok);  // never stored
+    EXPECT_EQ(put("g1", "{}"), Errc::ok);  // an empty object is stored, not absent
+    EXPECT_EQ(get("g1"), std::optional<std::string>("{}"));
+}
+
 TEST_P(StoreUsers, MembershipsRoundTripBothWays) {
     auto s = open();
     using List = Result<std::vector<std::string>>;

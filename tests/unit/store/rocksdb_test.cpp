@@ -98,6 +98,9 @@ TEST_F(RocksDbStore, EverythingPersistsAcrossReopen) {
         s->add_member("g1", "alice", {});
         s->add_member("g1", "bob", {});
         s->remove_member("g1", "bob", {});
+        s->put_group_info("g1", R"({"name":"One","owner":"alice"})", {});
+        s->put_group_info("g2", R"({"name":"Two"})", {});
+        s->remove_group_info("g2", {});
     }
     auto s = open();
     const auto h = history(*s, c);
@@ -131,6 +134,9 @@ TEST_F(RocksDbStore, EverythingPersistsAcrossReopen) {
               std::vector<std::string>{"alice"});
     EXPECT_EQ(await<List>([&](auto cb) { s->groups_of("bob", cb); }).value(),
               std::vector<std::string>{});
+    EXPECT_EQ(await<Profile>([&](auto cb) { s->get_group_info("g1", cb); }).value(),
+              std::optional<std::string>(R"({"name":"One","owner":"alice"})"));
+    EXPECT_EQ(await<Profile>([&](auto cb) { s->get_group_info("g2", cb); }).value(), std::nullopt);
 }
 
 TEST_F(RocksDbStore, SyncMachineWorks) {
