@@ -151,6 +151,57 @@ TEST_F(ClusterTest, ABanOnOneNodeHoldsOnEveryNode) {
     }
 }
 
+// A group created and renamed through node a's admin API is read with its name and owner on
+// node b (API) and c (get-user, cmd 17); a hand-over on b is what a reads next. Nothing is
+// cached on a node: every read goes to the shared store.
+TEST_F(ClusterTest, GroupInfoChangedOnOneNodeIsReadOnEveryNode) {
+    Trio nodes(redis, "c5");
+    ASSERT_TRUE(nodes.started());
+    auto& [a, b, c] = nodes;
+    const auto call = [](const Node& n, const std::string& method, const std::string& path,
+                         const std::string& body) {
+        auto http = client::HttpClient::connect("127.0.0.1", n.port(), 5s);
+        if (!http) return std::pair<int, std::string>{-1, {}};
+        const auto res = http->request(method, path, {}, body);
+        if (!res) return std::pair<int, std::string>{-1, {}};
+        return std::pair<int, std::string>{res->status, res->body};
+    };
+    const auto field = [](const std::string& body, const char* name) {
+        const auto o = parse_object(body);
+        return o && o->contains(name) ? std::string(o->at(name).as_string()) : std::string();
+    };
+    ASSERT_EQ(call(a, "POST", "/api/groups",
+                   R"({"groupId":"g","name":"First","owner":"alice","members":["carol"]})")
+                  .first,
+              201);
+    EXPECT_EQ(call(b, "POST", "/api/groups", R"({"groupId":"g"})").first, 409);  // exists
+    ASSERT_EQ(call(a, "GET", "/api/groups/g", {}).first, 200);  // a has read it now
+    ASSERT_EQ(call(a, "PATCH", "/api/groups/g", R"({"name":"Renamed"})").first, 200);
+
+    auto got = call(b, "GET", "/api/groups/g", {});
+    ASSERT_EQ(got.first, 200) << got.second;
+    EXPECT_EQ(field(got.second, "name"), "Renamed");
+    EXPECT_EQ(field(got.second, "owner"), "alice");
+
+    TcpClient carol = c.login("carol");
+    ASSERT_TRUE(carol.send(17, R"({"cmd":17,"type":2,"userId":"carol"})"));
+    const auto user = carol.read_until(18, 5s);
+    ASSERT_TRUE(user);
+    const auto o = parse_object(user->body);
+    ASSERT_TRUE(o && o->contains("data")) << user->body;
+    const auto& groups = o->at("data").at("groups").as_array();
+    ASSERT_EQ(groups.size(), 1u) << user->body;
+    EXPECT_EQ(groups.at(0).at("name").as_string(), "Renamed") << user->body;
+
+    ASSERT_EQ(call(b, "PATCH", "/api/groups/g", R"({"owner":"bob","name":"Again"})").first, 200);
+    got = call(a, "GET", "/api/groups/g", {});
+    ASSERT_EQ(got.first, 200) << got.second;
+    EXPECT_EQ(field(got.second, "name"), "Again");
+    EXPECT_EQ(field(got.second, "owner"), "bob");
+    ASSERT_EQ(call(c, "DELETE", "/api/groups/g", {}).first, 200);
+    EXPECT_EQ(call(a, "GET", "/api/groups/g", {}).first, 404);
+}
+
 // Node b is SIGKILLed while alice (on a) streams to bob (on b). Within the lease bob is offline
 // everywhere, so what alice sends next lands in his inbox; bob reconnects to node c and finds
 // every message alice got an ack for: the offline ones pushed, all of them in history by seq.

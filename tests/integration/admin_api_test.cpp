@@ -134,6 +134,68 @@ TEST_F(AdminApiTest, GroupsAreCreatedRenamedHandedOverChangedAndDissolved) {
     EXPECT_EQ(call("GET", "/api/groups/team").status, 404);
 }
 
+// A group's name and owner are stored: a restart on the same data dir (a new process's memory)
+// still shows them, over the API and in get-user (cmd 17), and keeps them apart from a group
+// that was dissolved before the restart.
+TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
+    char tmpl[] = "/tmp/jim-groups-XXXXXX";
+    const std::string dir = mkdtemp(tmpl);
+    net::ServerOptions o;
+    o.api_key = kKey;
+    use_store("rocksdb", dir + "/db");
+    start(o);
+    ASSERT_EQ(call("POST", "/api/groups",
+                   R"({"groupId":"team","name":"Team","owner":"alice","members":["bob"]})")
+                  .status,
+              201);
+    auto r = call("PATCH", "/api/groups/team", R"({"name":"The A Team"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("owner").as_string(), "alice");  // kept: only the name was sent
+    ASSERT_EQ(
+        call("POST", "/api/groups", R"({"groupId":"gone","name":"Gone","owner":"eve"})").status,
+        201);
+    ASSERT_EQ(call("DELETE", "/api/groups/gone").status, 200);
+
+    use_store("rocksdb", dir + "/db");  // closes the database, opens it again: memory is new
+    start(o);
+    r = call("GET", "/api/groups/team");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("name").as_string(), "The A Team");
+    EXPECT_EQ(json(r).at("owner").as_string(), "alice");
+    EXPECT_EQ(json(r).at("members"), boost::json::parse(R"(["alice","bob"])"));
+    EXPECT_EQ(call("GET", "/api/groups/gone").status, 404);
+    EXPECT_EQ(call("POST", "/api/groups", R"({"groupId":"team"})").status, 409);
+
+    // get-user lists the group under its stored name.
+    TcpClient bob = login("bob");
+    ASSERT_TRUE(bob.send(17, R"({"cmd":17,"type":2,"userId":"bob"})"));
+    const auto user = bob.read_until(18, kWait);
+    ASSERT_TRUE(user);
+    const auto groups = boost::json::parse(user->body).at("data").at("groups");
+    ASSERT_EQ(groups.as_array().size(), 1u) << user->body;
+    EXPECT_EQ(groups.at(0).at("groupId").as_string(), "team");
+    EXPECT_EQ(groups.at(0).at("name").as_string(), "The A Team") << user->body;
+
+    // After the restart the stored members can be changed, and a hand-over is stored too.
+    r = call("DELETE", "/api/groups/team/members/bob");
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = call("PATCH", "/api/groups/team", R"({"owner":"carol"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    use_store("rocksdb", dir + "/db");
+    start(o);
+    r = call("GET", "/api/groups/team");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("name").as_string(), "The A Team");
+    EXPECT_EQ(json(r).at("owner").as_string(), "carol");
+    EXPECT_EQ(json(r).at("members"), boost::json::parse(R"(["alice","carol"])"));
+    r = call("DELETE", "/api/groups/team");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("removed").as_int64(), 2);  // members only the store knew
+    EXPECT_EQ(call("GET", "/api/groups/team").status, 404);
+    stop();
+    std::filesystem::remove_all(dir);
+}
+
 TEST_F(AdminApiTest, MessageHistoryOfAPrivateConversationAndAGroup) {
     TcpClient alice = login("alice");
     ASSERT_TRUE(alice.chat("bob", "one", kWait));

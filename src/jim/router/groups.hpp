@@ -39,6 +39,8 @@ class Groups {
     std::size_t member_count(std::string_view group) const;
     std::vector<std::string> groups_of(std::string_view user) const;
 
+    // Names and owners are kept here only by a server without a store (with one they are read
+    // from the store on every use; service/group_admin.cpp).
     // The display name of a group (defaults to its id).
     void set_name(std::string_view group, std::string_view name);
     std::string name(std::string_view group) const;

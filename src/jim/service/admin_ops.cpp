@@ -1,6 +1,5 @@
-// Operations of the admin HTTP API (issue P8 §3) that change users and groups. They go through
-// the same paths as client commands, so members hear of changes (cmd 9/10), memberships are
-// written to the store and webhooks see group.join/group.leave.
+// Operations of the admin HTTP API (issue P8 §3) on users (bans) and messages (delete). The
+// group operations are in group_admin.cpp.
 
 #include <future>
 #include <memory>
@@ -80,49 +79,6 @@ void CommandService::load_bans() {
                                  "): refusing to start without them");
     }
     for (const auto& b : *bans) bans_.ban(b.user, b.reason);
-}
-
-bool CommandService::create_group(std::string_view group, std::string_view name,
-                                  std::string_view owner, const std::vector<std::string>& members) {
-    if (groups_.exists(group)) return false;
-    if (!name.empty()) groups_.set_name(group, name);
-    if (!owner.empty()) groups_.set_owner(group, owner);
-    if (!owner.empty()) add_member(group, owner);
-    for (const auto& m : members) add_member(group, m);
-    return true;
-}
-
-bool CommandService::update_group(std::string_view group, const std::optional<std::string>& name,
-                                  const std::optional<std::string>& owner) {
-    if (!groups_.exists(group)) return false;
-    if (name) groups_.set_name(group, *name);
-    if (owner) {
-        groups_.set_owner(group, *owner);
-        add_member(group, *owner);  // an owner is a member
-    }
-    return true;
-}
-
-bool CommandService::add_member(std::string_view group, std::string_view user) {
-    if (groups_.is_member(group, user)) return false;
-    join_group(group, user);
-    // Like a join command: the members (the user's online sessions included) hear of it.
-    if (delivery_.online(user)) notify_presence(user, true, group);
-    return true;
-}
-
-bool CommandService::remove_member(std::string_view group, std::string_view user) {
-    if (!groups_.is_member(group, user)) return false;
-    notify_presence(user, false, group);  // before leaving, so the user hears it too
-    leave_group(group, user);
-    return true;
-}
-
-std::size_t CommandService::dissolve_group(std::string_view group) {
-    std::size_t removed = 0;
-    for (const auto& m : groups_.members(group)) removed += remove_member(group, m) ? 1 : 0;
-    groups_.forget(group);
-    return removed;
 }
 
 void CommandService::delete_message(RecallTarget target, WorkerContext& ctx,

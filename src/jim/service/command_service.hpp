@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,19 @@ struct RecallOutcome {
     std::string reason;  // when refused
     std::string body;    // the recalled ChatBody as history shows it now
     bool already = false;
+};
+
+// A group's own data (the admin API), stored apart from its memberships.
+struct GroupInfo {
+    std::string name;   // empty: none set (replies show the group id)
+    std::string owner;  // empty: none
+};
+
+// A group as read for the admin API.
+struct GroupView {
+    bool exists = false;  // it has members or stored info
+    GroupInfo info;
+    std::vector<std::string> members;  // sorted
 };
 
 struct ServiceOptions {
@@ -190,17 +204,32 @@ class CommandService {
     // here until the next start. Asynchronous; Thread: any.
     void refresh_bans();
     const router::Bans& bans() const noexcept { return bans_; }
-    // false if the group exists already (members, a name or an owner). The owner is a member.
-    bool create_group(std::string_view group, std::string_view name, std::string_view owner,
-                      const std::vector<std::string>& members);
-    // Renames and/or sets the owner; false if the group does not exist.
-    bool update_group(std::string_view group, const std::optional<std::string>& name,
-                      const std::optional<std::string>& owner);
-    // false if `user` was a member already / was not a member.
+    // Groups (group_admin.cpp). With a store a group's info is read from it on every use (no
+    // cache: a change on one cluster node is what every node reads next) and the writes' `done`
+    // runs once the info is durable (the membership writes queued before it are done then);
+    // without one it lives in Groups. `done` runs on the calling worker.
+    // The group's info and members as stored. Afterwards this process knows the stored members
+    // in memory (as after a member's login), so add_member/remove_member see them.
+    void read_group(std::string group, WorkerContext& ctx,
+                    std::function<void(Result<GroupView>)> done);
+    // nullopt if the group exists already (members or info); else the group created. The owner
+    // is a member.
+    void create_group(std::string group, GroupInfo info, std::vector<std::string> members,
+                      WorkerContext& ctx,
+                      std::function<void(Result<std::optional<GroupView>>)> done);
+    // Renames and/or sets the owner (who becomes a member); nullopt if the group does not
+    // exist. Concurrent updates of one group: the last write wins for the whole info.
+    void update_group(std::string group, std::optional<std::string> name,
+                      std::optional<std::string> owner, WorkerContext& ctx,
+                      std::function<void(Result<std::optional<GroupView>>)> done);
+    // Removes every member (each hears cmd 10) and the info; nullopt if the group does not
+    // exist, else how many members were removed.
+    void dissolve_group(std::string group, WorkerContext& ctx,
+                        std::function<void(Result<std::optional<std::size_t>>)> done);
+    // false if `user` was a member already / was not a member (of those this process knows:
+    // call read_group first).
     bool add_member(std::string_view group, std::string_view user);
     bool remove_member(std::string_view group, std::string_view user);
-    // Removes every member (each hears cmd 10) and the name and owner; returns how many.
-    std::size_t dissolve_group(std::string_view group);
     // Deletes one message for good (store::DeleteRequest; target.by is ignored) and tells the
     // conversation's online sessions with a cmd-16 push marked "deleted" (once: a repeated
     // delete answers already = true and pushes nothing). Outcome body: that push's ChatBody.
@@ -222,7 +251,11 @@ class CommandService {
     void on_leave(Peer& peer, std::string_view body);
     void on_get_user(Peer& peer, WorkerContext& ctx, std::string_view body);
     void reply_get_user(router::SessionRef session, const std::string& user, std::int64_t type,
-                        const std::vector<store::Friend>& friends);
+                        const std::vector<store::Friend>& friends,
+                        const std::map<std::string, std::string>& group_names);
+    // The display names of `groups` (the stored name, else the id), then `then` on this worker.
+    void group_names(std::vector<std::string> groups, WorkerContext& ctx,
+                     std::function<void(std::map<std::string, std::string>)> then);
     void on_get_message(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_recall(Peer& peer, WorkerContext& ctx, std::string_view body);
     void on_delivered(Peer& peer, std::string_view body);

@@ -1,7 +1,8 @@
 // cmd 17 (spec §6.7): a user with its friend categories and its groups, each listing the
 // members filtered by type (0 online, 1 offline, 2 all), built from stored data: memberships,
 // contact lists and profiles are read back from the store when this process has not seen them
-// (an offline user, a restart). Works for type 1, which crashes J-IM.
+// (an offline user, a restart), and group names always (they are not cached). Works for type
+// 1, which crashes J-IM.
 
 #include <map>
 
@@ -56,9 +57,13 @@ void CommandService::on_get_user(Peer& peer, WorkerContext& ctx, std::string_vie
                     ++n;
                 }
             }
-            load_profiles(std::move(listed), ctx, [this, session, user, type, fs = std::move(fs)] {
-                reply_get_user(session, user, type, fs);
-            });
+            load_profiles(std::move(listed), ctx,
+                          [this, &ctx, session, user, type, fs = std::move(fs)] {
+                              group_names(groups_.groups_of(user), ctx,
+                                          [this, session, user, type, fs](const auto& names) {
+                                              reply_get_user(session, user, type, fs, names);
+                                          });
+                          });
         };
         if (store_ == nullptr) return with_friends({});
         store_->friends(
@@ -80,7 +85,8 @@ void CommandService::on_get_user(Peer& peer, WorkerContext& ctx, std::string_vie
 // under c (spec §5.4); "friends" is omitted for a user without friends, like J-IM's null.
 // "online" counts the online members even where the list is cut at max_listed_members.
 void CommandService::reply_get_user(router::SessionRef session, const std::string& user,
-                                    std::int64_t type, const std::vector<store::Friend>& friends) {
+                                    std::int64_t type, const std::vector<store::Friend>& friends,
+                                    const std::map<std::string, std::string>& group_names) {
     const auto list = [&](std::string& out, std::string_view id, std::string_view name,
                           auto&& for_each_member) {
         out += "{\"groupId\":";
@@ -124,7 +130,8 @@ void CommandService::reply_get_user(router::SessionRef session, const std::strin
     for (const auto& g : groups_.groups_of(user)) {
         data += first_group ? "" : ",";
         first_group = false;
-        list(data, g, groups_.name(g), [&](auto&& visit) {
+        const auto name = group_names.find(g);
+        list(data, g, name == group_names.end() ? g : name->second, [&](auto&& visit) {
             for (const auto& m : groups_.members(g)) visit(m);
         });
     }
