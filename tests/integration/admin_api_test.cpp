@@ -196,6 +196,27 @@ TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
     std::filesystem::remove_all(dir);
 }
 
+// Without a store (store.engine = "none") names and owners are kept in memory.
+TEST_F(AdminApiTest, GroupNameAndOwnerWithoutAStore) {
+    net::ServerOptions o;
+    o.api_key = kKey;
+    use_store("none");
+    start(o);
+    ASSERT_EQ(
+        call("POST", "/api/groups", R"({"groupId":"team","name":"Team","owner":"alice"})").status,
+        201);
+    EXPECT_EQ(call("POST", "/api/groups", R"({"groupId":"team"})").status, 409);
+    ASSERT_EQ(call("PATCH", "/api/groups/team", R"({"owner":"bob"})").status, 200);
+    auto r = call("GET", "/api/groups/team");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json(r).at("name").as_string(), "Team");
+    EXPECT_EQ(json(r).at("owner").as_string(), "bob");
+    EXPECT_EQ(json(r).at("members"), boost::json::parse(R"(["alice","bob"])"));
+    ASSERT_EQ(call("DELETE", "/api/groups/team").status, 200);
+    EXPECT_EQ(call("GET", "/api/groups/team").status, 404);
+    EXPECT_EQ(call("PATCH", "/api/groups/team", R"({"name":"x"})").status, 404);
+}
+
 TEST_F(AdminApiTest, MessageHistoryOfAPrivateConversationAndAGroup) {
     TcpClient alice = login("alice");
     ASSERT_TRUE(alice.chat("bob", "one", kWait));
