@@ -51,6 +51,13 @@ TlsContext::~TlsContext() {
     SSL_CTX_free(ctx_);
 }
 
+std::optional<TlsSession> new_tls_session(const TlsContext& ctx, int fd) {
+    SslPtr ssl(SSL_new(ctx.native()));
+    if (!ssl || SSL_set_fd(ssl.get(), fd) != 1) return std::nullopt;
+    SSL_set_accept_state(ssl.get());
+    return TlsSession{std::move(ssl), 0};
+}
+
 std::pair<std::string, std::string> generate_self_signed(const std::string& dir,
                                                          const std::string& common_name) {
     std::filesystem::create_directories(dir);

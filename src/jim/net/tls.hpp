@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace jim::net {
@@ -36,6 +37,10 @@ struct TlsSession {
     SslPtr ssl;
     std::size_t retry_len = 0;  // plaintext length of a write that must be retried as is
 };
+
+// A server session on a connected non-blocking socket, in accept state (OpenSSL reads and
+// writes the socket itself). nullopt when OpenSSL cannot make one.
+std::optional<TlsSession> new_tls_session(const TlsContext& ctx, int fd);
 
 // Writes a self-signed EC P-256 certificate and key for development (jim-server gen-cert DIR).
 // Returns the paths written; throws std::runtime_error on failure.

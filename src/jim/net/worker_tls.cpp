@@ -40,14 +40,12 @@ bool Worker::maybe_start_tls(Connection& c) {
         return false;
     }
     if (first != 0x16) return true;
-    SSL* ssl = SSL_new(ctx->native());
-    if (ssl == nullptr || SSL_set_fd(ssl, c.socket.native_handle()) != 1) {
-        SSL_free(ssl);
+    auto session = new_tls_session(*ctx, c.socket.native_handle());
+    if (!session) {
         destroy(c, Errc::io_error);
         return false;
     }
-    SSL_set_accept_state(ssl);
-    extra(c).tls.emplace(TlsSession{SslPtr(ssl), 0});
+    extra(c).tls.emplace(std::move(*session));
     c.tls = true;
     return true;
 }
