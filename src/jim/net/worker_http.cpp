@@ -20,7 +20,7 @@ std::size_t Worker::parse_http(Connection& c, std::span<char> data) {
     while (c.state == Connection::State::open && !c.http_busy && off < data.size()) {
         auto& ex = extra(c);
         if (!ex.http) {
-            ex.http.emplace();
+            ex.http = std::make_unique<decltype(ex.http)::element_type>();
             ex.http->header_limit(static_cast<std::uint32_t>(server_.options().max_http_head));
             ex.http->body_limit(server_.options().max_http_body);
             ex.http->eager(true);
