@@ -247,13 +247,21 @@ struct RunResult {
     bool large_ok = false;
 };
 
+// A throw-away certificate for the whole process, removed at exit.
+struct CertDir {
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("jim-tls-mem-" + std::to_string(::getpid()));
+    std::pair<std::string, std::string> files =
+        jim::net::generate_self_signed(dir.string(), "localhost");
+    ~CertDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+};
+
 const std::pair<std::string, std::string>& cert_files() {
-    static const auto files = [] {
-        const auto dir =
-            std::filesystem::temp_directory_path() / ("jim-tls-mem-" + std::to_string(::getpid()));
-        return jim::net::generate_self_signed(dir.string(), "localhost");
-    }();
-    return files;
+    static const CertDir certs;
+    return certs.files;
 }
 
 RunResult run(int n, const char* tls13_suites) {
