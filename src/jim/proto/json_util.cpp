@@ -47,6 +47,20 @@ void append_json_string(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
+std::string string_members_object(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> members) {
+    std::string out = "{";
+    for (const auto& [name, value] : members) {
+        if (value.empty()) continue;
+        if (out.size() > 1) out += ',';
+        append_json_string(out, name);
+        out += ':';
+        append_json_string(out, value);
+    }
+    out += '}';
+    return out;
+}
+
 std::optional<boost::json::object> parse_object(std::string_view body) {
     if (body.empty()) return boost::json::object();
     boost::system::error_code ec;

@@ -7,9 +7,11 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace jim::proto {
 
@@ -20,6 +22,11 @@ std::optional<boost::json::object> parse_object(std::string_view body);
 
 // Appends `s` as a quoted JSON string.
 void append_json_string(std::string& out, std::string_view s);
+
+// {"name":"value",...} from string members in the given order, leaving out empty values (the
+// stored profile and group info values).
+std::string string_members_object(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> members);
 
 // The member as a string: JSON strings as is; numbers are not strings (nullopt).
 std::optional<std::string_view> get_string(const boost::json::object& o, std::string_view key);

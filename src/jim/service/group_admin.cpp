@@ -20,17 +20,7 @@ namespace {
 
 // {"name":…,"owner":…}, empty members omitted: the store's group info value.
 std::string info_json(const GroupInfo& info) {
-    std::string out = "{";
-    const auto member = [&](std::string_view name, const std::string& value) {
-        if (value.empty()) return;
-        if (out.size() > 1) out += ',';
-        proto::append_json_string(out, name);
-        out += ':';
-        proto::append_json_string(out, value);
-    };
-    member("name", info.name);
-    member("owner", info.owner);
-    return out + "}";
+    return proto::string_members_object({{"name", info.name}, {"owner", info.owner}});
 }
 
 GroupInfo parse_info(std::string_view json) {

@@ -17,19 +17,7 @@ namespace {
 
 // {"avatar":…,"nick":…,"sign":…}, empty members omitted: the store's profile value.
 std::string profile_json(const router::Profile& p) {
-    std::string out = "{";
-    const auto member = [&](std::string_view name, const std::string& value) {
-        if (value.empty()) return;
-        if (out.size() > 1) out += ',';
-        proto::append_json_string(out, name);
-        out += ':';
-        proto::append_json_string(out, value);
-    };
-    member("avatar", p.avatar);
-    member("nick", p.nick);
-    member("sign", p.sign);
-    out += '}';
-    return out;
+    return proto::string_members_object({{"avatar", p.avatar}, {"nick", p.nick}, {"sign", p.sign}});
 }
 
 std::optional<router::Profile> parse_profile(std::string_view json) {

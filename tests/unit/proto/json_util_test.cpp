@@ -67,5 +67,15 @@ TEST(IntFrom, DoublesAndStringsHoldingIntegers) {
     EXPECT_EQ(int_from_string("99999999999999999999"), std::nullopt);
 }
 
+TEST(StringMembersObject, KeepsOrderLeavesOutEmptyValuesAndEscapes) {
+    EXPECT_EQ(string_members_object({}), "{}");
+    EXPECT_EQ(string_members_object({{"a", ""}, {"b", ""}}), "{}");
+    EXPECT_EQ(string_members_object({{"name", "x"}, {"owner", ""}, {"nick", "q\"\n"}}),
+              R"({"name":"x","nick":"q\"\n"})");
+    const auto round = parse_object(string_members_object({{"z", "1"}, {"a", "\u00e9"}}));
+    ASSERT_TRUE(round);
+    EXPECT_EQ(get_string(*round, "a"), "\u00e9");
+}
+
 }  // namespace
 }  // namespace jim::proto
