@@ -8,11 +8,11 @@
 // with no invalidation to get wrong. Without a store it lives in router::Groups.
 
 #include <algorithm>
-#include <atomic>
 #include <memory>
 
 #include "jim/proto/json_util.hpp"
 #include "jim/service/command_service.hpp"
+#include "jim/service/read_each.hpp"
 
 namespace jim::service {
 
@@ -191,31 +191,16 @@ void CommandService::group_names(std::vector<std::string> groups, WorkerContext&
         }
         return then(std::move(names));
     }
-    struct Pending {
-        std::vector<std::string> groups;
-        std::vector<std::string> names;
-        std::atomic<std::size_t> left;
-    };
-    auto state = std::make_shared<Pending>();
-    state->names.resize(groups.size());
-    state->left = groups.size();
-    state->groups = std::move(groups);
-    // One point read per group, queued at once (one store run); the last completion posts back.
-    for (std::size_t i = 0; i < state->groups.size(); ++i) {
-        store_->get_group_info(state->groups[i], [state, i, post = ctx.post,
-                                                  then](Result<std::optional<std::string>> r) {
-            if (r && *r) state->names[i] = parse_info(**r).name;
-            if (state->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-            post([state, then] {
-                std::map<std::string, std::string> out;
-                for (std::size_t j = 0; j < state->groups.size(); ++j) {
-                    auto& name = state->names[j];
-                    out.emplace(state->groups[j], name.empty() ? state->groups[j] : name);
-                }
-                then(std::move(out));
-            });
-        });
-    }
+    read_each(*store_, &store::MessageStore::get_group_info, std::move(groups), ctx.post,
+              [then](const std::vector<std::string>& keys,
+                     std::vector<std::optional<std::string>>& values) {
+                  std::map<std::string, std::string> out;
+                  for (std::size_t i = 0; i < keys.size(); ++i) {
+                      std::string name = values[i] ? parse_info(*values[i]).name : std::string();
+                      out.emplace(keys[i], name.empty() ? keys[i] : std::move(name));
+                  }
+                  then(std::move(out));
+              });
 }
 
 }  // namespace jim::service

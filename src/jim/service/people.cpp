@@ -6,10 +6,10 @@
 // the store when a reply needs it (one point read, batched with the others of that reply).
 
 #include <algorithm>
-#include <atomic>
 
 #include "jim/proto/json_util.hpp"
 #include "jim/service/command_service.hpp"
+#include "jim/service/read_each.hpp"
 
 namespace jim::service {
 
@@ -60,33 +60,17 @@ void CommandService::load_profiles(std::vector<std::string> users, WorkerContext
         then();
         return;
     }
-    struct Pending {
-        std::vector<std::string> users;
-        std::vector<std::optional<std::string>> found;
-        std::atomic<std::size_t> left;
-    };
-    auto state = std::make_shared<Pending>();
-    state->found.resize(users.size());
-    state->left = users.size();
-    state->users = std::move(users);
-    // One point read per user, all queued at once (they share one store run); only the last
-    // completion posts back, so a 1,000-user reply costs one hand-off, not 1,000.
-    for (std::size_t i = 0; i < state->users.size(); ++i) {
-        store_->get_profile(state->users[i], [this, state, i, post = ctx.post,
-                                              then](Result<std::optional<std::string>> r) {
-            if (r && *r) state->found[i] = std::move(**r);
-            if (state->left.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-            post([this, state, then] {
-                for (std::size_t j = 0; j < state->users.size(); ++j) {
-                    if (!state->found[j]) continue;
-                    if (auto p = parse_profile(*state->found[j])) {
-                        groups_.fill_profile(state->users[j], std::move(*p));
-                    }
-                }
-                then();
-            });
-        });
-    }
+    read_each(*store_, &store::MessageStore::get_profile, std::move(users), ctx.post,
+              [this, then](const std::vector<std::string>& ids,
+                           std::vector<std::optional<std::string>>& values) {
+                  for (std::size_t i = 0; i < ids.size(); ++i) {
+                      if (!values[i]) continue;
+                      if (auto p = parse_profile(*values[i])) {
+                          groups_.fill_profile(ids[i], std::move(*p));
+                      }
+                  }
+                  then();
+              });
 }
 
 void CommandService::set_profile(std::string user, router::Profile profile, WorkerContext& ctx,
