@@ -19,10 +19,25 @@ constexpr const char* kKey = "admin-key";
 
 class AdminApiTest : public ServerTest {
   protected:
-    void SetUp() override {
+    void SetUp() override { start(options()); }
+    void TearDown() override {
+        ServerTest::TearDown();
+        if (!disk_.empty()) std::filesystem::remove_all(disk_);
+    }
+    static net::ServerOptions options() {
         net::ServerOptions o;
         o.api_key = kKey;
-        start(o);
+        return o;
+    }
+    // (Re)starts the server on a RocksDB store in this test's own directory: each call closes
+    // the database and opens it again, as a new process would, with nothing in memory.
+    void restart_on_disk() {
+        if (disk_.empty()) {
+            char tmpl[] = "/tmp/jim-admin-XXXXXX";
+            disk_ = mkdtemp(tmpl);
+        }
+        use_store("rocksdb", disk_ + "/db");
+        start(options());
     }
     HttpResponse call(const std::string& method, const std::string& target,
                       const std::string& body = {}) {
@@ -34,6 +49,9 @@ class AdminApiTest : public ServerTest {
         return r.value_or(HttpResponse{});
     }
     static boost::json::value json(const HttpResponse& r) { return boost::json::parse(r.body); }
+
+  private:
+    std::string disk_;  // restart_on_disk()'s directory, removed after the test
 };
 
 TEST_F(AdminApiTest, ABanKicksTheSessionsAndRefusesLoginsUntilLifted) {
@@ -58,18 +76,12 @@ TEST_F(AdminApiTest, ABanKicksTheSessionsAndRefusesLoginsUntilLifted) {
 }
 
 TEST_F(AdminApiTest, BansSurviveARestartOnTheSameDataDir) {
-    char tmpl[] = "/tmp/jim-bans-XXXXXX";
-    const std::string dir = mkdtemp(tmpl);
-    net::ServerOptions o;
-    o.api_key = kKey;
-    use_store("rocksdb", dir + "/db");
-    start(o);
+    restart_on_disk();
     ASSERT_EQ(call("POST", "/api/users/mallory/ban", R"({"reason":"spam"})").status, 200);
     ASSERT_EQ(call("POST", "/api/users/eve/ban").status, 200);
     ASSERT_EQ(call("DELETE", "/api/users/eve/ban").status, 200);
 
-    use_store("rocksdb", dir + "/db");  // closes the database, opens it again
-    start(o);
+    restart_on_disk();
     TcpClient again = connect();
     const auto refused = again.login("mallory", "x", kWait);
     ASSERT_TRUE(refused);
@@ -78,8 +90,6 @@ TEST_F(AdminApiTest, BansSurviveARestartOnTheSameDataDir) {
     const auto r = call("GET", "/api/users/banned");
     ASSERT_EQ(json(r).at("users").as_array().size(), 1u) << r.body;
     login("eve");  // the lifted ban stayed lifted
-    stop();
-    std::filesystem::remove_all(dir);
 }
 
 TEST_F(AdminApiTest, SessionsAreListedAndKicked) {
@@ -138,12 +148,7 @@ TEST_F(AdminApiTest, GroupsAreCreatedRenamedHandedOverChangedAndDissolved) {
 // still shows them, over the API and in get-user (cmd 17), and keeps them apart from a group
 // that was dissolved before the restart.
 TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
-    char tmpl[] = "/tmp/jim-groups-XXXXXX";
-    const std::string dir = mkdtemp(tmpl);
-    net::ServerOptions o;
-    o.api_key = kKey;
-    use_store("rocksdb", dir + "/db");
-    start(o);
+    restart_on_disk();
     ASSERT_EQ(call("POST", "/api/groups",
                    R"({"groupId":"team","name":"Team","owner":"alice","members":["bob"]})")
                   .status,
@@ -156,8 +161,7 @@ TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
         201);
     ASSERT_EQ(call("DELETE", "/api/groups/gone").status, 200);
 
-    use_store("rocksdb", dir + "/db");  // closes the database, opens it again: memory is new
-    start(o);
+    restart_on_disk();  // memory is new
     r = call("GET", "/api/groups/team");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json(r).at("name").as_string(), "The A Team");
@@ -181,8 +185,7 @@ TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
     ASSERT_EQ(r.status, 200) << r.body;
     r = call("PATCH", "/api/groups/team", R"({"owner":"carol"})");
     ASSERT_EQ(r.status, 200) << r.body;
-    use_store("rocksdb", dir + "/db");
-    start(o);
+    restart_on_disk();
     r = call("GET", "/api/groups/team");
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json(r).at("name").as_string(), "The A Team");
@@ -192,16 +195,12 @@ TEST_F(AdminApiTest, GroupNameAndOwnerSurviveARestartOnTheSameDataDir) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json(r).at("removed").as_int64(), 2);  // members only the store knew
     EXPECT_EQ(call("GET", "/api/groups/team").status, 404);
-    stop();
-    std::filesystem::remove_all(dir);
 }
 
 // Without a store (store.engine = "none") names and owners are kept in memory.
 TEST_F(AdminApiTest, GroupNameAndOwnerWithoutAStore) {
-    net::ServerOptions o;
-    o.api_key = kKey;
     use_store("none");
-    start(o);
+    start(options());
     ASSERT_EQ(
         call("POST", "/api/groups", R"({"groupId":"team","name":"Team","owner":"alice"})").status,
         201);
